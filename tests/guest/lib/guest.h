@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The freestanding guest library: what a test program running as the OS needs.
+ * Programs are 64-bit, run at CPL0 with identity paging of the low 4 GiB, and report to
+ * the host through the ucall port (devices/ucall_abi.h), like KVM selftests' guests.
+ *
+ *   int main(void)            runs on the BSP; return 0 = GUEST_DONE, else failure
+ *   GUEST_ASSERT(cond)        fail with file, line and expression
+ *   GUEST_ASSERT_EQ(a, b)     fail with both values
+ *   GUEST_SYNC(label, ...)    tell the host where we are (up to 6 values)
+ *   GUEST_REPORT(key, value)  a measurement, for benchmarks
+ *   gprintf(fmt, ...)         a line to the host's log
+ *
+ * Under QEMU (no ucall port) the same programs print on COM1 and end through
+ * isa-debug-exit (port 0xf4): status 1 for DONE, 3 for a failure.
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/ucall_abi.h"
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NORETURN __attribute__((noreturn))
+#define MAX_CPUS 256
+
+/* ---- port I/O, MSRs, CPUID, misc instructions ------------------------------------ */
+static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
+static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline u16 inw(u16 port) { u16 v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline u32 inl(u16 port) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (u64)hi << 32 | lo;
+}
+static inline void wrmsr(u32 msr, u64 v)
+{
+	__asm__ volatile("wrmsr" :: "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
+}
+static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
+}
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (u64)hi << 32 | lo;
+}
+static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
+static inline void sti_hlt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }
+static inline u64 read_cr0(void) { u64 v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline u64 read_cr3(void) { u64 v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline u64 read_cr4(void) { u64 v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline u64 read_rflags(void) { u64 v; __asm__ volatile("pushfq; popq %0" : "=r"(v)); return v; }
+
+static inline u32 mmio_read32(u64 addr) { return *(volatile u32 *)(uintptr_t)addr; }
+static inline void mmio_write32(u64 addr, u32 v) { *(volatile u32 *)(uintptr_t)addr = v; }
+static inline u16 mmio_read16(u64 addr) { return *(volatile u16 *)(uintptr_t)addr; }
+static inline void mmio_write16(u64 addr, u16 v) { *(volatile u16 *)(uintptr_t)addr = v; }
+static inline u8 mmio_read8(u64 addr) { return *(volatile u8 *)(uintptr_t)addr; }
+static inline void mmio_write8(u64 addr, u8 v) { *(volatile u8 *)(uintptr_t)addr = v; }
+static inline u64 mmio_read64(u64 addr) { return *(volatile u64 *)(uintptr_t)addr; }
+static inline void mmio_write64(u64 addr, u64 v) { *(volatile u64 *)(uintptr_t)addr = v; }
+
+/* ---- libc-like ----------------------------------------------------------------------- */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- reporting ---------------------------------------------------------------------- */
+extern bool under_xkvm; /* the ucall port answered */
+void gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ucall(u32 cmd, const char *text, u32 line, unsigned nargs, ...);
+NORETURN void guest_done(void);
+NORETURN void guest_fail(const char *file, u32 line, const char *expr, unsigned nargs, ...);
+
+#define GUEST_NARGS(...) GUEST_NARGS_(0, ##__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
+#define GUEST_NARGS_(_0, _1, _2, _3, _4, _5, _6, N, ...) N
+#define GUEST_SYNC(label, ...) ucall(UCALL_SYNC, label, __LINE__, GUEST_NARGS(__VA_ARGS__), ##__VA_ARGS__)
+#define GUEST_REPORT(key, value) ucall(UCALL_REPORT, key, __LINE__, 1, (u64)(value))
+#define GUEST_DONE() guest_done()
+#define GUEST_ASSERT(cond)                                               \
+	do {                                                             \
+		if (!(cond))                                             \
+			guest_fail(__FILE__, __LINE__, #cond, 0);        \
+	} while (0)
+#define GUEST_ASSERT_EQ(a, b)                                                        \
+	do {                                                                         \
+		u64 a_ = (u64)(a), b_ = (u64)(b);                                    \
+		if (a_ != b_)                                                        \
+			guest_fail(__FILE__, __LINE__, #a " == " #b, 2, a_, b_);     \
+	} while (0)
+#define GUEST_ASSERT_NE(a, b)                                                        \
+	do {                                                                         \
+		u64 a_ = (u64)(a), b_ = (u64)(b);                                    \
+		if (a_ == b_)                                                        \
+			guest_fail(__FILE__, __LINE__, #a " != " #b, 2, a_, b_);     \
+	} while (0)
+#define GUEST_FAIL(msg) guest_fail(__FILE__, __LINE__, msg, 0)
+
+/* ---- the boot handoff --------------------------------------------------------------- */
+extern u32 pvh_start_info; /* physical address of struct hvm_start_info (EBX at entry) */
+const char *guest_cmdline(void);
+/* "key=value" from the command line, or NULL. */
+const char *cmdline_get(const char *key);
+u64 cmdline_get_u64(const char *key, u64 dflt);
+
+/* ---- serial (COM1, polled) ---------------------------------------------------------- */
+void serial_init(void);
+void serial_putc(char c);
+void serial_puts(const char *s);
+
+/* ---- interrupts --------------------------------------------------------------------- */
+struct irq_frame {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error_code;
+	u64 rip, cs, rflags, rsp, ss;
+};
+typedef void (*irq_handler_t)(struct irq_frame *f);
+void idt_init(void);     /* BSP: build the IDT; every CPU: load it (idt_load) */
+void idt_load(void);
+void irq_set_handler(u8 vector, irq_handler_t fn);
+/* An exception handler that lets a test expect a fault (returns to f->rip + skip). */
+extern volatile u64 expected_exception_vector;
+
+/* ---- LAPIC (xAPIC, MMIO at 0xfee00000) ---------------------------------------------- */
+#define LAPIC_BASE 0xfee00000ull
+#define APIC_ID 0x20
+#define APIC_VER 0x30
+#define APIC_TPR 0x80
+#define APIC_EOI 0xb0
+#define APIC_LDR 0xd0
+#define APIC_DFR 0xe0
+#define APIC_SVR 0xf0
+#define APIC_ISR 0x100
+#define APIC_IRR 0x200
+#define APIC_ICR_LO 0x300
+#define APIC_ICR_HI 0x310
+#define APIC_LVT_TIMER 0x320
+#define APIC_LVT_LINT0 0x350
+#define APIC_LVT_LINT1 0x360
+#define APIC_LVT_ERROR 0x370
+#define APIC_TIMER_INIT 0x380
+#define APIC_TIMER_CUR 0x390
+#define APIC_TIMER_DIV 0x3e0
+static inline u32 lapic_read(u32 reg) { return mmio_read32(LAPIC_BASE + reg); }
+static inline void lapic_write(u32 reg, u32 v) { mmio_write32(LAPIC_BASE + reg, v); }
+static inline void lapic_eoi(void) { lapic_write(APIC_EOI, 0); }
+static inline u32 lapic_id(void) { return lapic_read(APIC_ID) >> 24; }
+void lapic_enable(void);
+void lapic_send_ipi(u32 apic_id, u32 icr_lo);
+static inline void lapic_self_ipi(u8 vector) { lapic_write(APIC_ICR_LO, 0x44000 | vector); }
+
+/* ---- SMP ---------------------------------------------------------------------------- */
+/* APIC ID of the running CPU, from CPUID (works before the LAPIC is touched). */
+u32 this_apic_id(void);
+typedef void (*ap_fn_t)(u32 apic_id);
+/* INIT/SIPI the CPU with `apic_id`; it runs fn(apic_id) on its own stack with the IDT
+ * loaded and the LAPIC enabled.  Returns 0 once it reports in, -1 on a timeout. */
+int smp_start_ap(u32 apic_id, ap_fn_t fn, u64 timeout_ms);
+extern volatile u32 ap_online[MAX_CPUS];
+/* What Linux's play_dead does: interrupts off, halt forever. */
+NORETURN void cpu_park_self(void);
+
+/* ---- time ---------------------------------------------------------------------------- */
+/* Nanoseconds since the VM started, from kvmclock (per CPU: call on each CPU first). */
+void kvmclock_init_cpu(void);
+u64 kvmclock_ns(void);
+bool kvmclock_available(void);
+void udelay(u64 us);     /* kvmclock based; falls back to a port-I/O loop */
+void mdelay(u64 ms);
+
+/* ---- ACPI ---------------------------------------------------------------------------- */
+struct acpi_header {
+	char signature[4];
+	u32 length;
+	u8 revision;
+	u8 checksum;
+	char oem_id[6];
+	char oem_table_id[8];
+	u32 oem_revision;
+	u32 creator_id;
+	u32 creator_revision;
+} __attribute__((packed));
+u8 acpi_checksum(const void *p, size_t len);
+/* RSDP from hvm_start_info (or the 0xE0000 scan), checksums verified; NULL if none. */
+const void *acpi_find_rsdp(void);
+/* The table with `sig` listed in the XSDT (DSDT through the FADT); checksum verified. */
+const struct acpi_header *acpi_find_table(const char *sig);
+
+/* ---- entry points the program provides ------------------------------------------------ */
+int main(void);
+
+#endif

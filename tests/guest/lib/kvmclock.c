@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Time from kvmclock (the pvclock ABI, Documentation/virt/kvm/x86/msr.rst). */
+#include "guest.h"
+
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
+#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+
+struct pvclock_vcpu_time_info {
+	u32 version;
+	u32 pad0;
+	u64 tsc_timestamp;
+	u64 system_time;
+	u32 tsc_to_system_mul;
+	int8_t tsc_shift;
+	u8 flags;
+	u8 pad[2];
+} __attribute__((packed));
+
+/* One area, written by KVM for the BSP; with a stable TSC it serves every CPU. */
+static volatile struct pvclock_vcpu_time_info pvti __attribute__((aligned(64)));
+static bool available;
+
+bool kvmclock_available(void)
+{
+	return available;
+}
+
+void kvmclock_init_cpu(void)
+{
+	u32 a, b, c, d;
+
+	if (available)
+		return;
+	cpuid(0x40000000, 0, &a, &b, &c, &d);
+	if (b != 0x4b4d564b) /* "KVMK" */
+		return;
+	cpuid(0x40000001, 0, &a, &b, &c, &d);
+	if (!(a & KVM_FEATURE_CLOCKSOURCE2))
+		return;
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, (u64)(uintptr_t)&pvti | 1);
+	available = true;
+}
+
+u64 kvmclock_ns(void)
+{
+	u32 version;
+	u64 ns;
+
+	if (!available) {
+		kvmclock_init_cpu();
+		if (!available)
+			return rdtsc() / 2; /* a crude fallback: ~2 GHz */
+	}
+	do {
+		u64 delta;
+		version = pvti.version;
+		barrier();
+		delta = rdtsc() - pvti.tsc_timestamp;
+		if (pvti.tsc_shift < 0)
+			delta >>= -pvti.tsc_shift;
+		else
+			delta <<= pvti.tsc_shift;
+		ns = pvti.system_time + (u64)(((unsigned __int128)delta * pvti.tsc_to_system_mul) >> 32);
+		barrier();
+	} while ((version & 1) || version != pvti.version);
+	return ns;
+}
+
+void udelay(u64 us)
+{
+	u64 end = kvmclock_ns() + us * 1000;
+
+	while (kvmclock_ns() < end)
+		cpu_relax();
+}
+
+void mdelay(u64 ms)
+{
+	udelay(ms * 1000);
+}
