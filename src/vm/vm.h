@@ -29,6 +29,8 @@
 
 struct vcpu;
 struct qmp_server;
+struct acpi;
+struct serial;
 
 /* QAPI RunState values we use (qapi/run-state.json). */
 enum run_state {
@@ -129,9 +131,13 @@ struct vm {
 	void (*event_fn)(void *opaque, const char *name, json_t *data);
 	void *event_opaque;
 	struct qmp_server *qmp;
-	/* Optional hooks for the hot-plug / irq layers, set by their init code. */
-	void *acpi;
-	void *serial;
+	/* The power button (QMP system_powerdown): set by the ACPI GED device. */
+	int (*powerdown_fn)(void *opaque);
+	void *powerdown_opaque;
+
+	/* Devices other layers need to reach; set by their init code. */
+	struct acpi *acpi;
+	struct serial *serial;
 };
 
 /* Creation in steps, so errors name the step: open KVM, allocate RAM, create buses and

@@ -177,6 +177,14 @@ void lapic_enable(void);
 void lapic_send_ipi(u32 apic_id, u32 icr_lo);
 static inline void lapic_self_ipi(u8 vector) { lapic_write(APIC_ICR_LO, 0x44000 | vector); }
 
+/* ---- IOAPIC (0xfec00000) ------------------------------------------------------------ */
+u32 ioapic_read(u32 reg);
+void ioapic_write(u32 reg, u32 v);
+/* Fixed delivery, physical destination; edge/high unless told otherwise; unmasked. */
+void ioapic_route(u32 gsi, u8 vector, u32 dest_apic_id, bool level, bool active_low);
+void ioapic_mask(u32 gsi, bool masked);
+u32 ioapic_pins(void);
+
 /* ---- SMP ---------------------------------------------------------------------------- */
 /* APIC ID of the running CPU, from CPUID (works before the LAPIC is touched). */
 u32 this_apic_id(void);
