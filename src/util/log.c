@@ -52,7 +52,7 @@ bool ratelimit_ok(struct ratelimit *rl)
 
 	if (now - rl->window_start > rl->interval_ns) {
 		if (rl->suppressed)
-			log_msg(LOG_WARN, "%u similar messages suppressed", rl->suppressed);
+			log_msg(rl->level, "%u similar messages suppressed", rl->suppressed);
 		rl->window_start = now;
 		rl->printed = 0;
 		rl->suppressed = 0;

@@ -25,21 +25,23 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 struct ratelimit {
 	uint64_t interval_ns;
 	unsigned burst;
+	enum log_level level; /* of the messages it guards (and of its summary line) */
 	uint64_t window_start;
 	unsigned printed;
 	unsigned suppressed;
 };
 
-#define RATELIMIT_INIT { .interval_ns = 1000000000ull, .burst = 10 }
+#define RATELIMIT_INIT { .interval_ns = 1000000000ull, .burst = 10, .level = LOG_WARN }
+#define RATELIMIT_INIT_LEVEL(l) { .interval_ns = 1000000000ull, .burst = 10, .level = (l) }
 
 /* True when the caller may log now.  Thread-safe enough for diagnostics: a race can
  * only let one extra line through. */
 bool ratelimit_ok(struct ratelimit *rl);
 
-#define log_guest(rl, ...)                          \
-	do {                                        \
-		if (ratelimit_ok(rl))               \
-			log_msg(LOG_WARN, __VA_ARGS__); \
+#define log_guest(rl, ...)                               \
+	do {                                             \
+		if (ratelimit_ok(rl))                    \
+			log_msg((rl)->level, __VA_ARGS__); \
 	} while (0)
 
 uint64_t clock_ns(void);          /* CLOCK_MONOTONIC in ns */

@@ -9,7 +9,7 @@ int bus_init(struct bus *bus, const char *name)
 {
 	memset(bus, 0, sizeof(*bus));
 	bus->name = name;
-	bus->unclaimed_rl = (struct ratelimit)RATELIMIT_INIT;
+	bus->unclaimed_rl = (struct ratelimit)RATELIMIT_INIT_LEVEL(LOG_DEBUG);
 	return -pthread_rwlock_init(&bus->lock, NULL);
 }
 
@@ -114,9 +114,8 @@ static bool bus_lookup(struct bus *bus, uint64_t addr, struct bus_range *out)
 static void bus_unclaimed(struct bus *bus, uint64_t addr, unsigned size, bool write)
 {
 	__atomic_add_fetch(&bus->unclaimed, 1, __ATOMIC_RELAXED);
-	if (ratelimit_ok(&bus->unclaimed_rl))
-		log_debug("%s: unclaimed %u-byte %s at 0x%llx", bus->name, size,
-			  write ? "write" : "read", (unsigned long long)addr);
+	log_guest(&bus->unclaimed_rl, "%s: unclaimed %u-byte %s at 0x%llx", bus->name, size,
+		  write ? "write" : "read", (unsigned long long)addr);
 }
 
 bool bus_read(struct bus *bus, struct vcpu *vcpu, uint64_t addr, unsigned size, uint64_t *val)

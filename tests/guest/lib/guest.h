@@ -203,6 +203,22 @@ u64 kvmclock_ns(void);
 bool kvmclock_available(void);
 void udelay(u64 us);     /* kvmclock based; falls back to a port-I/O loop */
 void mdelay(u64 ms);
+/* An exit to the VMM (an unclaimed port read): on KVM-PVM a pending interrupt reaches a
+ * CPL0 guest that busy-loops with IF=1 only at its next exit or host tick (~1 ms). */
+static inline void io_delay(void) { (void)inb(0x80); }
+/* Wait with interrupts enabled until `cond` holds or `ms` pass; IF is clear again after.
+ * Evaluates to the final value of cond.  Never a bare hlt: a lost wakeup cannot hang. */
+#define WAIT_UNTIL(cond, ms)                                                       \
+	({                                                                         \
+		u64 wu_start_ = kvmclock_ns();                                     \
+		bool wu_ok_;                                                       \
+		sti();                                                             \
+		while (!(wu_ok_ = (cond)) &&                                       \
+		       kvmclock_ns() - wu_start_ < (u64)(ms) * 1000000ull)         \
+			io_delay();                                                \
+		cli();                                                             \
+		wu_ok_ || (cond);                                                  \
+	})
 
 /* ---- ACPI ---------------------------------------------------------------------------- */
 struct acpi_header {

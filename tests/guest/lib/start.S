@@ -1,6 +1,6 @@
 /*
  * PVH entry (32-bit flat protected mode, paging off, EBX = hvm_start_info) straight into
- * long mode with static identity page tables (4 GiB in 2 MiB pages): the 32-bit part is
+ * long mode with static identity page tables (8 GiB in 2 MiB pages): the 32-bit part is
  * as short as possible, because KVM-PVM emulates CPL0 code and runs 32-bit code poorly.
  *
  * Also: the AP trampoline (real mode -> long mode in one step, copied below 1 MiB), and the
@@ -157,10 +157,11 @@ pml4:
 	.fill 511, 8, 0
 pdpt:
 	.quad pd + 0x3, pd + 0x1003, pd + 0x2003, pd + 0x3003
-	.fill 508, 8, 0
-pd:
+	.quad pd + 0x4003, pd + 0x5003, pd + 0x6003, pd + 0x7003
+	.fill 504, 8, 0
+pd:					/* 8 GiB identity map: RAM above 4 GiB too */
 	.set i, 0
-	.rept 2048
+	.rept 4096
 	.quad (i << 21) | 0x83		/* present, writable, 2 MiB */
 	.set i, i + 1
 	.endr
