@@ -11,14 +11,14 @@ mkdir -p build/test-results
 rm -f build/test-results/*.xml
 stages=()
 
-echo "== unit tests (build/)"
-meson test -C build --suite unit --print-errorlogs --no-rebuild
+echo "== unit and KVM tests (build/)"
+meson test -C build --print-errorlogs --no-rebuild
 stages+=("unit=build/meson-logs/testlog.json")
 
 if [[ -f build-asan/build.ninja ]]; then
-	echo "== unit tests under ASan+UBSan (build-asan/)"
+	echo "== unit and KVM tests under ASan+UBSan (build-asan/)"
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		meson test -C build-asan --suite unit --print-errorlogs --no-rebuild
+		meson test -C build-asan --print-errorlogs --no-rebuild
 	stages+=("unit-asan=build-asan/meson-logs/testlog.json")
 fi
 

@@ -15,6 +15,7 @@
 
 #include "cmdline.h"
 #include "devices/devices.h"
+#include "vcpu/lifecycle.h"
 #include "vcpu/vcpu.h"
 #include "vm/vm.h"
 
@@ -59,10 +60,9 @@ static int setup_trace(struct vm *vm)
 static int create_boot_vcpus(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->cfg->cpus; i++) {
-		int ret = vcpu_create(vm, i, &vm->vcpu[i]);
+		int ret = vcpu_plug(vm, i, NULL);
 		if (ret < 0)
 			return ret;
-		vm->vcpu[i]->state = VCPU_RUNNING;
 	}
 	return 0;
 }

@@ -522,6 +522,7 @@ int vm_run(struct vm *vm)
 {
 	int ret;
 
+	vm->started = true;
 	for (unsigned i = 0; i < vm->max_vcpus; i++) {
 		struct vcpu *v = vm->vcpu[i];
 		if (!v || v->state != VCPU_RUNNING)

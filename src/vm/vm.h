@@ -113,6 +113,7 @@ struct vm {
 
 	/* Run state; changed on the main thread only. */
 	enum run_state state;
+	bool started; /* vm_run() has started the vCPU threads */
 	unsigned reset_count;
 	struct kvm_clock_data paused_clock; /* kvmclock saved by vm_stop() */
 	bool clock_saved;
