@@ -249,14 +249,16 @@ static int opt_serial(struct parse_ctx *ctx, const char *arg)
 		cfg->serial = SERIAL_BACKEND_STDIO;
 	} else if (!strcmp(arg, "pty")) {
 		cfg->serial = SERIAL_BACKEND_PTY;
-	} else if (!strcmp(arg, "none") || !strcmp(arg, "null")) {
+	} else if (!strcmp(arg, "none")) {
 		cfg->serial = SERIAL_BACKEND_NONE;
+	} else if (!strcmp(arg, "null")) {
+		cfg->serial = SERIAL_BACKEND_NULL;
 	} else if (!strncmp(arg, "file:", 5) && arg[5]) {
 		cfg->serial = SERIAL_BACKEND_FILE;
 		free(cfg->serial_path);
 		cfg->serial_path = strdup(arg + 5);
 	} else {
-		return ERR(ctx, "-serial %s: unsupported backend (stdio, pty, file:PATH or none)", arg);
+		return ERR(ctx, "-serial %s: unsupported backend (stdio, pty, file:PATH, null or none)", arg);
 	}
 	return 0;
 }
@@ -498,7 +500,7 @@ static const struct option_def options[] = {
 	{ "smp", "[cpus=]N[,maxcpus=M][,sockets=S][,dies=D][,cores=C][,threads=T]", opt_smp,
 	  "vCPUs at boot and hot-pluggable slots" },
 	{ "cpu", "host[,+feat][,-feat]", opt_cpu, "CPU model and feature overrides" },
-	{ "serial", "stdio|pty|file:PATH|none", opt_serial, "serial port (COM1) backend" },
+	{ "serial", "stdio|pty|file:PATH|null|none", opt_serial, "serial port (COM1) backend" },
 	{ "nographic", NULL, opt_nographic, "no graphics; serial on stdio (the default)" },
 	{ "no-reboot", NULL, opt_no_reboot, "exit (status 0) instead of rebooting" },
 	{ "no-shutdown", NULL, opt_no_shutdown, "stop the VM instead of exiting on power-off" },

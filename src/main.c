@@ -15,6 +15,7 @@
 
 #include "cmdline.h"
 #include "devices/devices.h"
+#include "devices/serial_8250.h"
 #include "vcpu/lifecycle.h"
 #include "vcpu/vcpu.h"
 #include "vm/vm.h"
@@ -99,6 +100,8 @@ static int run(struct vm_config *cfg)
 		log_error("signalfd: %s", strerror(errno));
 		goto out;
 	}
+	if ((ret = serial_create(vm)) < 0)
+		goto out;
 	if ((ret = devices_create_from_config(vm)) < 0)
 		goto out;
 	if ((ret = create_boot_vcpus(vm)) < 0)

@@ -14,8 +14,9 @@
 #define CFG_MAX_DEVICES 32
 #define CFG_MAX_DRIVES 16
 
+/* NONE: no UART at all; NULL: a UART whose output is discarded (QEMU's -serial null). */
 enum serial_backend { SERIAL_BACKEND_STDIO, SERIAL_BACKEND_PTY, SERIAL_BACKEND_FILE,
-		      SERIAL_BACKEND_NONE };
+		      SERIAL_BACKEND_NONE, SERIAL_BACKEND_NULL };
 
 struct cpu_feature_override {
 	char name[32];

@@ -132,6 +132,21 @@ const char *cmdline_get(const char *key);
 u64 cmdline_get_u64(const char *key, u64 dflt);
 
 /* ---- serial (COM1, polled) ---------------------------------------------------------- */
+#define COM1 0x3f8
+#define COM1_IRQ 4
+#define UART_RBR 0 /* THR on write; DLL with LCR.DLAB */
+#define UART_IER 1 /* DLM with LCR.DLAB */
+#define UART_IIR 2 /* FCR on write */
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_MSR 6
+#define UART_SCR 7
+#define LSR_DR 0x01
+#define LSR_OE 0x02
+#define LSR_BI 0x10
+#define LSR_THRE 0x20
+#define LSR_TEMT 0x40
 void serial_init(void);
 void serial_putc(char c);
 void serial_puts(const char *s);
@@ -174,6 +189,18 @@ static inline void lapic_write(u32 reg, u32 v) { mmio_write32(LAPIC_BASE + reg, 
 static inline void lapic_eoi(void) { lapic_write(APIC_EOI, 0); }
 static inline u32 lapic_id(void) { return lapic_read(APIC_ID) >> 24; }
 void lapic_enable(void);
+/* The LAPIC timer, periodic, every `count` bus cycles (KVM: 1 ns each) on `vector`. */
+static inline void lapic_timer_periodic(u8 vector, u32 count)
+{
+	lapic_write(APIC_TIMER_DIV, 0xb); /* divide by 1 */
+	lapic_write(APIC_LVT_TIMER, (1u << 17) | vector);
+	lapic_write(APIC_TIMER_INIT, count);
+}
+static inline void lapic_timer_stop(void)
+{
+	lapic_write(APIC_LVT_TIMER, 1u << 16);
+	lapic_write(APIC_TIMER_INIT, 0);
+}
 void lapic_send_ipi(u32 apic_id, u32 icr_lo);
 static inline void lapic_self_ipi(u8 vector) { lapic_write(APIC_ICR_LO, 0x44000 | vector); }
 
@@ -183,6 +210,13 @@ void ioapic_write(u32 reg, u32 v);
 /* Fixed delivery, physical destination; edge/high unless told otherwise; unmasked. */
 void ioapic_route(u32 gsi, u8 vector, u32 dest_apic_id, bool level, bool active_low);
 void ioapic_mask(u32 gsi, bool masked);
+/* Mask every 8259 input (OCW1), as an OS using the IOAPIC does: KVM_IRQ_LINE drives the
+ * PICs too, and an unprogrammed PIC would deliver ISA IRQ n as vector n through LINT0. */
+static inline void pic_mask_all(void)
+{
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
 u32 ioapic_pins(void);
 
 /* ---- SMP ---------------------------------------------------------------------------- */

@@ -2,8 +2,6 @@
 /* COM1, polled: enough for output when no ucall port exists, and for serial tests. */
 #include "guest.h"
 
-#define COM1 0x3f8
-
 void serial_init(void)
 {
 	outb(COM1 + 1, 0x00); /* IER: no interrupts */
