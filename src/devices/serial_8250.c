@@ -572,6 +572,9 @@ static void serial_destroy(void *opaque)
 	struct serial *s = opaque;
 
 	final_flush(s);
+	log_debug("%s: %llu bytes out, %llu bytes in, %llu IRQ edges", SERIAL_LABEL,
+		  (unsigned long long)s->tx_bytes, (unsigned long long)s->rx_bytes,
+		  (unsigned long long)s->irq_edges);
 	if (s->tx_discarded || s->uart.tx_dropped)
 		log_warn("%s: %llu bytes of output lost (back-end gone or stuck), %llu bytes "
 			 "written while the TX FIFO was full", SERIAL_LABEL,
