@@ -5,6 +5,7 @@
  * isa-debug-exit, 3 after a failed guest test).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,11 +122,23 @@ out:
 	return status;
 }
 
+/* fds 0-2 closed at start would be reused by /dev/kvm or the VM fd, which the stdio
+ * console would then take for stdin/stdout: put /dev/null there first. */
+static void ensure_std_fds(void)
+{
+	/* In ascending order, the lowest free fd open() returns is `fd` itself. */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) < 0)
+			return;
+}
+
 int main(int argc, char **argv)
 {
 	struct vm_config cfg;
 	char err[512];
 	int status;
+
+	ensure_std_fds();
 
 	switch (cmdline_parse(argc, argv, &cfg, err, sizeof(err))) {
 	case CMDLINE_EXIT_OK:

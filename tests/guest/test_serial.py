@@ -184,6 +184,20 @@ def test_stdout_closed_does_not_stop_the_guest():
     assert 'discarding further output' in err
 
 
+def test_stdin_and_stdout_closed():
+    """Started with fds 0 and 1 closed: the console has no input and discards output;
+    the guest runs to the end (and /dev/kvm is not mistaken for stdin)."""
+    def close_std():
+        os.close(0)
+        os.close(1)
+    p = subprocess.run(xkvm_cmd(guest('serial_tx'), serial='stdio', append='len=2048 seed=4'),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30,
+                       preexec_fn=close_std)
+    err = p.stderr.decode(errors='replace')
+    assert p.returncode == 0, err
+    assert sync_args(err, 'tx-done')[0][0] == 2048
+
+
 # ---- power-off in the middle of output --------------------------------------------------------
 
 def test_poweroff_mid_burst_flushes():
