@@ -136,6 +136,24 @@ static int vm_cpuid_policy(struct vm *vm)
 	return 0;
 }
 
+/* KVM_CREATE_IRQCHIP also creates two 8259 PICs, reset with every input unmasked and
+ * wired through LINT0 (ExtINT) to the BSP: an ISA interrupt would then also arrive as
+ * vector (base + irq).  Our machine is hardware-reduced ACPI with no PIC: mask them all,
+ * as firmware leaves an unused PIC. */
+static int vm_mask_legacy_pic(struct vm *vm)
+{
+	for (unsigned chip = KVM_IRQCHIP_PIC_MASTER; chip <= KVM_IRQCHIP_PIC_SLAVE; chip++) {
+		struct kvm_irqchip c = { .chip_id = chip };
+
+		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &c) < 0)
+			return -errno;
+		c.chip.pic.imr = 0xff;
+		if (ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &c) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 static int vm_setup_memory(struct vm *vm)
 {
 	int ret = gm_init(&vm->mem, vm->cfg->mem_size, LAYOUT_LOWMEM_END);
@@ -221,6 +239,10 @@ int vm_create(struct vm *vm, struct vm_config *cfg)
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
 		ret = -errno;
 		log_error("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return ret;
+	}
+	if ((ret = vm_mask_legacy_pic(vm)) < 0) {
+		log_error("masking the legacy PIC: %s", strerror(-ret));
 		return ret;
 	}
 	if ((ret = vm_get_supported_cpuid(vm)) < 0)
@@ -409,6 +431,8 @@ static int vm_reset(struct vm *vm)
 	int ret;
 
 	trace_vm_reset(&vm->trace, ++vm->reset_count);
+	if ((ret = vm_mask_legacy_pic(vm)) < 0)
+		return ret;
 	for (unsigned i = 0; i < vm->nr_devices; i++)
 		if (vm->device[i].reset)
 			vm->device[i].reset(vm->device[i].opaque);
