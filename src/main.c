@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "acpi/acpi.h"
 #include "cmdline.h"
 #include "devices/devices.h"
 #include "devices/serial_8250.h"
@@ -106,6 +107,8 @@ static int run(struct vm_config *cfg)
 	if ((ret = devices_create_from_config(vm)) < 0)
 		goto out;
 	if ((ret = create_boot_vcpus(vm)) < 0)
+		goto out;
+	if ((ret = acpi_init(vm)) < 0)
 		goto out;
 	if ((ret = vm_load_kernel(vm)) < 0)
 		goto out;
