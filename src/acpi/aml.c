@@ -252,16 +252,16 @@ unsigned aml_pkglen_encode(uint64_t content, uint8_t out[4])
 
 unsigned aml_fieldlen_encode(uint64_t bits, uint8_t out[4])
 {
-	/* Same format, but the value is the bit count alone. */
-	if (bits <= 0x3f)
-		return varlen_encode(bits, 1, out);
-	if (bits <= 0xfff)
-		return varlen_encode(bits, 2, out);
-	if (bits <= 0xfffff)
-		return varlen_encode(bits, 3, out);
-	if (bits <= 0xfffffff)
-		return varlen_encode(bits, 4, out);
-	return 0;
+	/*
+	 * The same format, but the value is the bare bit count.  The number of bytes is
+	 * chosen as for a PkgLength of that content (as iasl does), so 63 bits take two
+	 * bytes (0x4F 0x03) and 4095 three: any size that holds the value is valid AML,
+	 * and this one is byte-identical with `iasl -oa`.
+	 */
+	unsigned n = bits + 1 <= 0x3f ? 1 : bits + 2 <= 0xfff ? 2 : bits + 3 <= 0xfffff ? 3 :
+		     bits + 4 <= 0xfffffff ? 4 : 0;
+
+	return n ? varlen_encode(bits, n, out) : 0;
 }
 
 static bool is_upper(char c)

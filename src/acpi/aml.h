@@ -89,7 +89,8 @@ void aml_u64(struct aml *a, uint64_t v);
  * encoded value counts the encoding itself.  Returns the number of bytes written to
  * out[4], or 0 if the package is too large (2^28). */
 unsigned aml_pkglen_encode(uint64_t content, uint8_t out[4]);
-/* A field element's length: the same format for a raw bit count, NOT counting itself. */
+/* A field element's length: the same format for a raw bit count, NOT counting itself
+ * (its size in bytes is chosen as for a PkgLength, as iasl does: 63 bits take 2 bytes). */
 unsigned aml_fieldlen_encode(uint64_t bits, uint8_t out[4]);
 /* The EISA ID "PNP0A03" as the 32-bit value ASL's EisaId() produces; -EINVAL if the
  * string is not three upper-case letters and four hex digits. */

@@ -17,6 +17,9 @@
 #include "arch/x86/layout.h"
 
 #define TABLE_ALIGN 16
+/* Bound on one table while it is built (a runaway part fails instead of eating memory);
+ * whether the tables fit their window is checked once they are all built. */
+#define TABLE_BUILD_MAX (16u << 20)
 
 /* Header (§5.2.6). */
 enum { HDR_LENGTH = 4, HDR_REVISION = 8, HDR_CHECKSUM = 9, HDR_OEM_ID = 10,
@@ -288,13 +291,13 @@ int acpi_build(const struct acpi_machine *m, uint64_t gpa, size_t size, struct a
 	/* Everything whose content does not depend on where the tables land. */
 	t_dsdt = T_PARTS + m->nr_table_parts;
 	nt = t_dsdt + 1;
-	if ((ret = build_dsdt(m, &tb[t_dsdt], size, err, errlen)) < 0)
+	if ((ret = build_dsdt(m, &tb[t_dsdt], TABLE_BUILD_MAX, err, errlen)) < 0)
 		goto out;
-	build_madt(m, &tb[T_APIC], size);
+	build_madt(m, &tb[T_APIC], TABLE_BUILD_MAX);
 	for (unsigned i = 0; i < m->nr_table_parts; i++) {
 		const struct acpi_table_part *p = &m->table_parts[i];
 		struct table *t = &tb[T_PARTS + i];
-		table_start(t, p->signature, p->revision, size);
+		table_start(t, p->signature, p->revision, TABLE_BUILD_MAX);
 		ret = p->build(&t->t, p->opaque);
 		if (ret == 0)
 			ret = aml_finish(&t->t);
@@ -321,17 +324,13 @@ int acpi_build(const struct acpi_machine *m, uint64_t gpa, size_t size, struct a
 			   (unsigned long long)gpa, (unsigned long long)(gpa + size - 1), m->max_cpus);
 		goto out;
 	}
-	build_fadt(&tb[T_FACP], gpa + tb[t_dsdt].off, size);
+	build_fadt(&tb[T_FACP], gpa + tb[t_dsdt].off, TABLE_BUILD_MAX);
 	for (unsigned i = T_FACP; i < t_dsdt; i++)
 		xsdt_entries[i - T_FACP] = gpa + tb[i].off;
-	build_xsdt(&tb[T_XSDT], xsdt_entries, t_dsdt - T_FACP, size);
+	build_xsdt(&tb[T_XSDT], xsdt_entries, t_dsdt - T_FACP, TABLE_BUILD_MAX);
 	for (unsigned i = 0; i < nt; i++) {
 		if ((ret = aml_finish(&tb[i].t)) < 0) {
 			errf(err, errlen, ret, "%.4s: %s", tb[i].sig, aml_errmsg(&tb[i].t));
-			goto out;
-		}
-		if (tb[i].t.len > UINT32_MAX) {
-			ret = errf(err, errlen, -EOVERFLOW, "%.4s is larger than 4 GiB", tb[i].sig);
 			goto out;
 		}
 	}
