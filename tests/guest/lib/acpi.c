@@ -85,3 +85,44 @@ const struct acpi_header *acpi_find_table(const char *sig)
 	}
 	return NULL;
 }
+
+/* One integer data object at p (Zero, One, Ones, BytePrefix, WordPrefix); -1 otherwise. */
+static int aml_small_int(const u8 *p)
+{
+	switch (p[0]) {
+	case 0x00: return 0;
+	case 0x01: return 1;
+	case 0x0a: return p[1];
+	case 0x0b: return p[1] | p[2] << 8;
+	default: return -1;
+	}
+}
+
+int acpi_s5_sleep_type(void)
+{
+	const struct acpi_header *dsdt = acpi_find_table("DSDT");
+	const u8 *p, *end;
+
+	if (!dsdt)
+		return -1;
+	p = (const u8 *)dsdt + sizeof(*dsdt);
+	end = (const u8 *)dsdt + dsdt->length;
+	/* NameOp, "_S5_" (optionally "\_S5_"), PackageOp, PkgLength, NumElements, data. */
+	for (; p + 12 <= end; p++) {
+		const u8 *q = p + 1;
+		unsigned lead;
+		if (p[0] != 0x08)
+			continue;
+		if (*q == '\\')
+			q++;
+		if (memcmp(q, "_S5_", 4) || q[4] != 0x12)
+			continue;
+		q += 5;
+		lead = *q >> 6;  /* PkgLength: 1 + lead bytes */
+		q += 1 + lead;
+		if (q + 3 > end || *q == 0)
+			return -1;
+		return aml_small_int(q + 1);
+	}
+	return -1;
+}

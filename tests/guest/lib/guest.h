@@ -271,6 +271,24 @@ u8 acpi_checksum(const void *p, size_t len);
 const void *acpi_find_rsdp(void);
 /* The table with `sig` listed in the XSDT (DSDT through the FADT); checksum verified. */
 const struct acpi_header *acpi_find_table(const char *sig);
+/* Generic Address Structure (ACPI 6.5 §5.2.3.2) and the FADT fields that use it. */
+struct acpi_gas {
+	u8 space_id; /* 0 memory, 1 I/O */
+	u8 bit_width;
+	u8 bit_offset;
+	u8 access_size;
+	u64 address;
+} __attribute__((packed));
+#define ACPI_GAS_SYSTEM_IO 1
+#define FADT_FLAGS 112
+#define FADT_RESET_REG 116
+#define FADT_RESET_VALUE 128
+#define FADT_MINOR_REVISION 131
+#define FADT_X_DSDT 140
+#define FADT_SLEEP_CONTROL_REG 244
+#define FADT_SLEEP_STATUS_REG 256
+/* SLP_TYPa of \_S5 (Name (_S5, Package () { a, b, ... }) in the DSDT), or -1. */
+int acpi_s5_sleep_type(void);
 
 /* ---- entry points the program provides ------------------------------------------------ */
 int main(void);
