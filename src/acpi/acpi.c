@@ -132,23 +132,33 @@ int acpi_install_tables(struct acpi *acpi)
 
 int acpi_add_dsdt_part(struct acpi *acpi, const struct acpi_dsdt_part *part)
 {
+	int ret;
+
 	if (acpi->nr_dsdt_parts == ACPI_MAX_PARTS) {
 		log_error("acpi: DSDT part '%s': at most %d parts", part->name, ACPI_MAX_PARTS);
 		return -ENOSPC;
 	}
 	acpi->dsdt_part[acpi->nr_dsdt_parts++] = *part;
-	return acpi_install_tables(acpi);
+	ret = acpi_install_tables(acpi);
+	if (ret < 0)
+		acpi->nr_dsdt_parts--; /* a part that breaks the tables is not kept */
+	return ret;
 }
 
 int acpi_add_table_part(struct acpi *acpi, const struct acpi_table_part *part)
 {
+	int ret;
+
 	if (acpi->nr_table_parts == ACPI_MAX_PARTS) {
 		log_error("acpi: table %.4s: at most %d tables can be added", part->signature,
 			  ACPI_MAX_PARTS);
 		return -ENOSPC;
 	}
 	acpi->table_part[acpi->nr_table_parts++] = *part;
-	return acpi_install_tables(acpi);
+	ret = acpi_install_tables(acpi);
+	if (ret < 0)
+		acpi->nr_table_parts--;
+	return ret;
 }
 
 /* VM reset (main thread, vCPUs paused): registers to power-on state, tables rebuilt

@@ -41,6 +41,8 @@ struct acpi {
 int acpi_init(struct vm *vm);
 /* Main thread: rebuild the tables from the VM's current state and write them. */
 int acpi_install_tables(struct acpi *acpi);
+/* Main thread.  The part is kept for every later rebuild; if the tables cannot be built
+ * with it (its own error, or they no longer fit), it is dropped and the error returned. */
 int acpi_add_dsdt_part(struct acpi *acpi, const struct acpi_dsdt_part *part);
 int acpi_add_table_part(struct acpi *acpi, const struct acpi_table_part *part);
 

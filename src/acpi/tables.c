@@ -61,7 +61,7 @@ enum { MADT_LOCAL_APIC = 0, MADT_IO_APIC = 1, MADT_LOCAL_APIC_NMI = 4 };
 #define DSDT_REVISION 2 /* 64-bit integers */
 
 static const char *const reserved_signatures[] = { "XSDT", "FACP", "APIC", "DSDT", "FACS",
-						   "RSDT", "RSD " };
+						   "RSDT" };
 
 uint8_t acpi_checksum(const void *p, size_t len)
 {
