@@ -117,7 +117,8 @@ static void show_acpi(void)
 		const struct acpi_header *t;
 		memcpy(&addr, (const u8 *)xsdt + off, 8);
 		t = (const void *)(uintptr_t)addr;
-		n += (size_t)snprintf(list + n, sizeof(list) - n, " %.4s(%u)", t->signature, t->length);
+		char sig[5] = { t->signature[0], t->signature[1], t->signature[2], t->signature[3], 0 };
+		n += (size_t)snprintf(list + n, sizeof(list) - n, " %s(%u)", sig, t->length);
 		if (n >= sizeof(list))
 			break;
 	}
