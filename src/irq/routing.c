@@ -612,6 +612,22 @@ json_t *irq_router_query_vcpu_routes(struct irq_router *r)
 	return out;
 }
 
+json_t *irq_qmp_query_vcpu_routes(struct vm *vm)
+{
+	bool running = vm->state == RUN_STATE_RUNNING;
+
+	if (!vm->irq)
+		return json_array();
+	/* The LDR/DFR and x2APIC mode live in KVM: read them with the vCPUs out of KVM_RUN,
+	 * briefly, unless the VM is paused anyway. */
+	if (running)
+		vm_pause_all(vm);
+	irq_router_refresh_vcpus(vm->irq, vm);
+	if (running)
+		vm_resume_all(vm);
+	return irq_router_query_vcpu_routes(vm->irq);
+}
+
 void irq_router_get_stats(struct irq_router *r, struct irq_router_stats *s, unsigned *gsis_used)
 {
 	pthread_mutex_lock(&r->lock);

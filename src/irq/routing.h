@@ -151,8 +151,19 @@ int irq_router_vcpu_unplug(struct irq_router *r, unsigned slot);
  * the vCPUs paused (the ioctls wait for KVM_RUN to return). */
 int irq_router_refresh_vcpus(struct irq_router *r, struct vm *vm);
 
-/* The reply of QMP __org.xkvm_query-vcpu-routes (see vcpu_index_dump()). */
+/* The index as it stands (see vcpu_index_dump()). */
 json_t *irq_router_query_vcpu_routes(struct irq_router *r);
+/* The QMP command __org.xkvm_query-vcpu-routes (QAPI downstream-extension naming), main
+ * thread: refreshes every vCPU's LAPIC view (pausing the vCPUs for the few ioctls if the
+ * VM runs), then returns the dump.  Wiring it is one line in the command table:
+ *   { "__org.xkvm_query-vcpu-routes", ... return irq_qmp_query_vcpu_routes(vm); }
+ * Reply: [ { "cpu-index": 0, "apic-id": 0, "present": true, "x2apic": false,
+ *            "routes": [ { "device": "virtio-blk0", "vector": 1, "gsi": 24,
+ *                          "mode": "irqfd", "masked": false, "pending": false,
+ *                          "dest-id": 0, "dest-mode": "physical", "delivery": "fixed",
+ *                          "lowest-priority": false, "guest-vector": 65,
+ *                          "targets": 1 } ] }, ... ] */
+json_t *irq_qmp_query_vcpu_routes(struct vm *vm);
 /* Counters and live GSIs, for tests and query-stats-like commands. */
 void irq_router_get_stats(struct irq_router *r, struct irq_router_stats *s, unsigned *gsis_used);
 

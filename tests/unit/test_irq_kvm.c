@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "irq/vectors.h"
+#include "vcpu/vcpu.h"
+#include "vm/vm.h"
 
 #define NCPU 4
 #define NVEC 4
@@ -691,6 +693,56 @@ static void test_x2apic_ext_dest_id(void **state)
 	close(efd);
 }
 
+/* The QMP query re-reads the guest's LAPIC state from KVM: a logical route follows the
+ * guest's LDR changes, and a vCPU that is gone leaves the index. */
+static void test_qmp_query_refreshes_lapic(void **state)
+{
+	struct fx *x = *state;
+	struct vm *vm;
+	struct vcpu *v[NCPU];
+	json_t *dump;
+
+	NEED_KVM(x);
+	vm = calloc(1, sizeof(*vm));
+	pthread_mutex_init(&vm->vcpu_lock, NULL);
+	pthread_cond_init(&vm->vcpu_cond, NULL);
+	vm->max_vcpus = NCPU;
+	vm->state = RUN_STATE_RUNNING;
+	vm->irq = &x->r;
+	for (unsigned c = 0; c < NCPU; c++) {
+		v[c] = calloc(1, sizeof(*v[c]));
+		v[c]->fd = x->k.vcpu[c];
+		v[c]->id = c;
+		v[c]->state = VCPU_RUNNING;
+		vm->vcpu[c] = v[c];
+		set_ldr(&x->k, c, (uint8_t)(1u << c));
+	}
+	/* Logical 0x01 is vCPU 0 -- but the router has not seen the LDRs yet. */
+	program(&x->d, 3, 0x01, 0x66, false, true);
+	assert_int_equal(vcpu_index_routes_on(&x->r.index, 0, NULL, 0), 0);
+	dump = irq_qmp_query_vcpu_routes(vm);
+	assert_int_equal(vcpu_index_routes_on(&x->r.index, 0, NULL, 0), 1);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(dump, 0), "routes")), 1);
+	json_decref(dump);
+	/* The guest moves logical ID 1 to vCPU 3: the next query says so. */
+	set_ldr(&x->k, 0, 0x10);
+	set_ldr(&x->k, 3, 0x01);
+	json_decref(irq_qmp_query_vcpu_routes(vm));
+	assert_int_equal(vcpu_index_routes_on(&x->r.index, 0, NULL, 0), 0);
+	assert_int_equal(vcpu_index_routes_on(&x->r.index, 3, NULL, 0), 1);
+	/* vCPU 3 parked (unplugged): reported and gone from the index. */
+	v[3]->state = VCPU_PARKED;
+	json_decref(irq_qmp_query_vcpu_routes(vm));
+	assert_false(x->r.index.cpu[3].present);
+	assert_int_equal(vcpu_index_routes_on(&x->r.index, 3, NULL, 0), 0);
+	assert_string_equal(x->ev.name, "__org.xkvm_VCPU_ROUTES_LEFT");
+	for (unsigned c = 0; c < NCPU; c++)
+		free(v[c]);
+	pthread_cond_destroy(&vm->vcpu_cond);
+	pthread_mutex_destroy(&vm->vcpu_lock);
+	free(vm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -701,6 +753,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_batching, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_irqfd_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_churn_no_leaks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qmp_query_refreshes_lapic, setup, teardown),
 		cmocka_unit_test(test_x2apic_ext_dest_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
