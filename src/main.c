@@ -18,8 +18,6 @@
 #include "devices/devices.h"
 #include "devices/serial_8250.h"
 #include "vcpu/lifecycle.h"
-#include "irq/routing.h"
-#include "irq/routing.h"
 #include "vcpu/vcpu.h"
 #include "vm/vm.h"
 
@@ -67,8 +65,6 @@ static int create_boot_vcpus(struct vm *vm)
 		int ret = vcpu_plug(vm, i, NULL);
 		if (ret < 0)
 			return ret;
-		vm->vcpu[i]->state = VCPU_RUNNING;
-		irq_router_vcpu_plug(vm->irq, i, NULL);
 	}
 	return 0;
 }

@@ -571,35 +571,56 @@ int irq_router_vcpu_unplug(struct irq_router *r, unsigned slot)
 	return n;
 }
 
+/* Read one vCPU's LAPIC view from KVM (its thread must be out of KVM_RUN). */
+static int read_cpu(struct irq_router *r, struct vcpu *v, struct msi_cpu *c)
+{
+	struct kvm_lapic_state lapic;
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} msrs = { .hdr.nmsrs = 1, .e.index = MSR_IA32_APIC_BASE };
+
+	errno = 0;
+	if (ioctl(v->fd, KVM_GET_LAPIC, &lapic) < 0 || ioctl(v->fd, KVM_GET_MSRS, &msrs) != 1) {
+		int err = errno ? -errno : -EIO;
+		log_error("irq: vCPU %u: reading its LAPIC: %s", v->id, strerror(-err));
+		return err;
+	}
+	msi_cpu_from_lapic(c, v->id, (const uint8_t *)lapic.regs, msrs.e.data, r->x2apic_format);
+	return 0;
+}
+
 int irq_router_refresh_vcpus(struct irq_router *r, struct vm *vm)
 {
 	int ret = 0;
 
 	for (unsigned slot = 0; slot < vm->max_vcpus && slot < r->index.nr_cpus; slot++) {
 		struct vcpu *v = vm->vcpu[slot];
-		struct kvm_lapic_state lapic;
-		struct {
-			struct kvm_msrs hdr;
-			struct kvm_msr_entry e;
-		} msrs = { .hdr.nmsrs = 1, .e.index = MSR_IA32_APIC_BASE };
 		struct msi_cpu c;
+		int err;
 
 		if (!v || v->state != VCPU_RUNNING) {
 			if (r->index.cpu[slot].present)
 				irq_router_vcpu_unplug(r, slot);
 			continue;
 		}
-		if (ioctl(v->fd, KVM_GET_LAPIC, &lapic) < 0 ||
-		    ioctl(v->fd, KVM_GET_MSRS, &msrs) != 1) {
-			ret = -errno;
-			log_error("irq: vCPU %u: reading its LAPIC: %s", slot, strerror(errno));
+		if ((err = read_cpu(r, v, &c)) < 0) {
+			ret = err;
 			continue;
 		}
-		msi_cpu_from_lapic(&c, slot, (const uint8_t *)lapic.regs, msrs.e.data,
-				   r->x2apic_format);
 		irq_router_vcpu_plug(r, slot, &c);
 	}
 	return ret;
+}
+
+int irq_router_vcpu_remove(struct irq_router *r, struct vcpu *v)
+{
+	struct msi_cpu c;
+
+	/* With its current LDR/mode, so the report names what really targets it. */
+	if (read_cpu(r, v, &c) == 0)
+		irq_router_vcpu_plug(r, v->id, &c);
+	return irq_router_vcpu_unplug(r, v->id);
 }
 
 json_t *irq_router_query_vcpu_routes(struct irq_router *r)

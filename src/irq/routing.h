@@ -45,6 +45,7 @@
 
 struct loop;
 struct vm;
+struct vcpu;
 struct irq_route;
 
 /* The route's trigger fired while it was not attached to KVM (masked, or no route). */
@@ -146,6 +147,8 @@ void irq_router_poll(struct irq_router *r);
  * __org.xkvm_VCPU_ROUTES_LEFT { "cpu-index": N, "routes": [...] }; returns how many. */
 int irq_router_vcpu_plug(struct irq_router *r, unsigned slot, const struct msi_cpu *c);
 int irq_router_vcpu_unplug(struct irq_router *r, unsigned slot);
+/* vcpu_park(): re-read the vCPU's LAPIC (its thread is stopped), then unplug it. */
+int irq_router_vcpu_remove(struct irq_router *r, struct vcpu *v);
 /* Re-read every vCPU's LAPIC (KVM_GET_LAPIC, IA32_APIC_BASE) into the index: logical
  * destinations depend on the guest's LDR/DFR, which only KVM sees.  Main thread, with
  * the vCPUs paused (the ioctls wait for KVM_RUN to return). */

@@ -736,6 +736,24 @@ static void test_qmp_query_refreshes_lapic(void **state)
 	assert_false(x->r.index.cpu[3].present);
 	assert_int_equal(vcpu_index_routes_on(&x->r.index, 3, NULL, 0), 0);
 	assert_string_equal(x->ev.name, "__org.xkvm_VCPU_ROUTES_LEFT");
+	assert_int_equal(x->ev.n, 1);
+	/* vcpu_park()'s hook re-reads the LAPIC first.  vCPU 3 comes back, then takes logical
+	 * ID 1 behind the index's back: removing it still reports the route.  vCPU 1 (0x20)
+	 * reports nothing; vCPU 0 (logical ID 1 again) reports it. */
+	set_ldr(&x->k, 0, 0x01);
+	set_ldr(&x->k, 1, 0x20);
+	v[3]->state = VCPU_RUNNING;
+	set_ldr(&x->k, 3, 0x40);
+	json_decref(irq_qmp_query_vcpu_routes(vm));
+	set_ldr(&x->k, 3, 0x01); /* not refreshed: the index still says vCPU 0 only */
+	assert_int_equal(vcpu_index_routes_on(&x->r.index, 3, NULL, 0), 0);
+	assert_int_equal(irq_router_vcpu_remove(&x->r, v[3]), 1);
+	assert_int_equal(x->ev.n, 2);
+	assert_int_equal(irq_router_vcpu_remove(&x->r, v[1]), 0);
+	assert_int_equal(x->ev.n, 2);
+	assert_int_equal(irq_router_vcpu_remove(&x->r, v[0]), 1);
+	assert_int_equal(x->ev.n, 3);
+	assert_int_equal(json_integer_value(json_object_get(x->ev.data, "cpu-index")), 0);
 	for (unsigned c = 0; c < NCPU; c++)
 		free(v[c]);
 	pthread_cond_destroy(&vm->vcpu_cond);
