@@ -39,6 +39,8 @@ static void unlink_all(struct vi_route *r)
 
 void vcpu_index_destroy(struct vcpu_index *ix)
 {
+	if (!ix->head)
+		return; /* never initialized (or init failed) */
 	while (ix->all.next_all != &ix->all)
 		vcpu_index_del(ix, ix->all.next_all);
 	free(ix->cpu);
