@@ -34,5 +34,9 @@ if [[ -f build-asan/build.ninja ]]; then
 	stages+=("pytest-asan=build/test-results/pytest-asan.xml")
 fi
 
+echo "== libFuzzer targets, bounded time (build-fuzz/)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+stages+=("fuzz=build-fuzz/fuzz.xml")
+
 echo "== summary"
 $PY scripts/summarize.py "${stages[@]}"

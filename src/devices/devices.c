@@ -12,6 +12,8 @@ static const struct device_driver drivers[] = {
 	{ "isa-debug-exit", "iobase=0xf4,iosize=1: write N to exit with status (N << 1) | 1",
 	  debug_exit_create },
 	{ "xkvm-ucall", "the guest-test reporting port (docs/specs/ucall.md)", ucall_create },
+	{ "xkvm-msix-testdev", "addr=GPA,vectors=N: MSI-X table + I/O thread, for guest tests",
+	  msix_testdev_create },
 };
 
 int devices_create_from_config(struct vm *vm)

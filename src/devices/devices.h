@@ -21,5 +21,6 @@ int devices_create_from_config(struct vm *vm);
 
 int debug_exit_create(struct vm *vm, struct opts *opts, char *err, size_t errlen);
 int ucall_create(struct vm *vm, struct opts *opts, char *err, size_t errlen);
+int msix_testdev_create(struct vm *vm, struct opts *opts, char *err, size_t errlen);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "irq/routing.h"
 #include "vcpu/vcpu.h"
 #include "vm/vm.h"
 
@@ -58,6 +59,9 @@ int vcpu_plug(struct vm *vm, unsigned id, struct vcpu **out)
 	v->state = VCPU_RUNNING;
 	atomic_store(&v->req, 0);
 	pthread_mutex_unlock(&vm->vcpu_lock);
+	/* Its LAPIC is as KVM creates / vcpu_reset() leaves it: into the route index. */
+	if (vm->irq)
+		irq_router_vcpu_plug(vm->irq, id, NULL);
 	if (vm->started) {
 		/* A hot-plugged vCPU joins a running VM; if the VM is stopped, it waits. */
 		if (vm->state != RUN_STATE_RUNNING)
@@ -84,6 +88,9 @@ int vcpu_park(struct vm *vm, unsigned id)
 	if (v->state == VCPU_PARKED)
 		return 0;
 	vcpu_stop_thread(v);
+	/* Routes still aimed at it are reported (log + QMP event), then it leaves the index. */
+	if (vm->irq)
+		irq_router_vcpu_remove(vm->irq, v);
 	pthread_mutex_lock(&vm->vcpu_lock);
 	v->state = VCPU_PARKED;
 	v->paused = false;

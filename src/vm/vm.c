@@ -11,6 +11,7 @@
 
 #include "arch/x86/boot.h"
 #include "arch/x86/layout.h"
+#include "irq/routing.h"
 #include "vcpu/vcpu.h"
 
 const char *run_state_name(enum run_state s)
@@ -48,6 +49,35 @@ static bool cause_is_guest(enum shutdown_cause c)
 }
 
 static void vm_request_job(void *opaque);
+
+static void vm_irq_event(void *opaque, const char *name, json_t *data)
+{
+	vm_emit_event(opaque, name, data);
+}
+
+static int vm_create_irq_router(struct vm *vm)
+{
+	struct irq_router_config cfg = {
+		.vm_fd = vm->vm_fd,
+		.loop = &vm->loop,
+		.nr_vcpus = vm->max_vcpus,
+		/* As QEMU does whenever KVM has it: 32-bit APIC IDs in routes and LAPIC state. */
+		.x2apic_api = vm->caps.x2apic_api,
+		.trace = &vm->trace,
+		.event_fn = vm_irq_event,
+		.event_opaque = vm,
+	};
+	int ret;
+
+	vm->irq = calloc(1, sizeof(*vm->irq));
+	if (!vm->irq)
+		return -ENOMEM;
+	if ((ret = irq_router_init(vm->irq, &cfg)) < 0) {
+		free(vm->irq);
+		vm->irq = NULL;
+	}
+	return ret;
+}
 
 static int kvm_cap(int fd, long cap)
 {
@@ -245,6 +275,8 @@ int vm_create(struct vm *vm, struct vm_config *cfg)
 		log_error("masking the legacy PIC: %s", strerror(-ret));
 		return ret;
 	}
+	if ((ret = vm_create_irq_router(vm)) < 0)
+		return ret;
 	if ((ret = vm_get_supported_cpuid(vm)) < 0)
 		return ret;
 	if ((ret = vm_cpuid_policy(vm)) < 0)
@@ -270,6 +302,11 @@ void vm_destroy(struct vm *vm)
 		if (vm->device[i].destroy)
 			vm->device[i].destroy(vm->device[i].opaque);
 	vm->nr_devices = 0;
+	if (vm->irq) {
+		irq_router_destroy(vm->irq);
+		free(vm->irq);
+		vm->irq = NULL;
+	}
 	for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
 		vcpu_destroy(vm->vcpu[i]);
 		vm->vcpu[i] = NULL;

@@ -31,6 +31,7 @@ struct vcpu;
 struct qmp_server;
 struct acpi;
 struct serial;
+struct irq_router;
 
 /* QAPI RunState values we use (qapi/run-state.json). */
 enum run_state {
@@ -139,6 +140,8 @@ struct vm {
 	/* Devices other layers need to reach; set by their init code. */
 	struct acpi *acpi;
 	struct serial *serial;
+	/* MSI routes, irqfds and the per-vCPU route index (irq/routing.h). */
+	struct irq_router *irq;
 };
 
 /* Creation in steps, so errors name the step: open KVM, allocate RAM, create buses and
