@@ -95,6 +95,16 @@ static bool vcpu_ok(const struct evtchn_state *e, uint32_t vcpu)
 	return vcpu < e->max_vcpus && e->present[vcpu];
 }
 
+/* Where a port goes when nobody asked: vCPU 0 ("all other channels notify vcpu0 by
+ * default"), or the lowest present vCPU while vCPU 0 is unplugged. */
+static unsigned default_vcpu(const struct evtchn_state *e)
+{
+	for (unsigned v = 0; v < e->max_vcpus; v++)
+		if (e->present[v])
+			return v;
+	return 0;
+}
+
 static bool is_self(const struct evtchn_state *e, uint16_t dom)
 {
 	return dom == DOMID_SELF || dom == e->domid;
@@ -243,16 +253,7 @@ int evtchn_vcpu_remove(struct evtchn_state *e, unsigned vcpu)
 		return -ENOENT;
 	}
 	e->present[vcpu] = false;
-	/* Where movable ports go: vCPU 0, else the lowest present vCPU, else vCPU 0. */
-	target = 0;
-	if (!e->present[0]) {
-		for (unsigned v = 1; v < e->max_vcpus; v++) {
-			if (e->present[v]) {
-				target = v;
-				break;
-			}
-		}
-	}
+	target = default_vcpu(e);
 	for (uint32_t port = 1; port < e->nr_ports; port++) {
 		struct evtchn_port *p = &e->port[port];
 
@@ -289,6 +290,7 @@ int evtchn_alloc_unbound(struct evtchn_state *e, struct evtchn_alloc_unbound *a)
 	else
 		return -XEN_EPERM;
 	pthread_mutex_lock(&e->lock);
+	p.vcpu = default_vcpu(e);
 	port = alloc_port(e, &p);
 	pthread_mutex_unlock(&e->lock);
 	if (port < 0)
@@ -308,6 +310,7 @@ int evtchn_bind_interdomain(struct evtchn_state *e, struct evtchn_bind_interdoma
 		return -XEN_ESRCH;
 	pthread_mutex_lock(&e->lock);
 	/* Xen allocates the local port first, then checks the remote one. */
+	p.vcpu = default_vcpu(e);
 	port = alloc_port(e, &p);
 	if (port < 0)
 		goto out;
