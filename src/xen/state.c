@@ -12,7 +12,7 @@
 #define RECORD_HEADER_SIZE 8
 
 /* Payload sizes of the v1.0 records (a later minor may append fields). */
-#define DOMAIN_SIZE 40 /* u16 domid, u16 0, u32 version, u32 max_vcpus, u8 long_mode,
+#define DOMAIN_SIZE 36 /* u16 domid, u16 0, u32 version, u32 max_vcpus, u8 long_mode,
 			* u8 0[3], u64 shared_info gfn, u64 callback parameter, u32 0 */
 #define PARAM_SIZE 12  /* u32 index, u64 value */
 #define VCPU_SIZE 40   /* u32 vcpu, u8 present, u8 upcall vector, u16 0, u64 vcpu_info,
@@ -20,7 +20,7 @@
 #define PORT_SIZE 20   /* u32 port, u8 type, u8 0, u16 remote dom, u32 vcpu, u32 virq,
 			* u32 peer */
 #define VIRQ_SIZE 12   /* u32 vcpu, u32 virq, u32 port */
-#define END_SIZE 4     /* u32 CRC-32 of every byte before this record */
+#define END_SIZE 4     /* u32 CRC-32 of every byte before it */
 
 uint32_t xen_state_crc32(const void *buf, size_t len)
 {
@@ -183,11 +183,12 @@ int xen_state_save(struct xen_domain *x, uint8_t **blob, size_t *len)
 		}
 	}
 
-	/* END: the length must be final before the CRC covers the header. */
+	/* END: the CRC covers every byte before it, its own record header included. */
 	patch_u32(&w, total_at, (uint32_t)(w.len + RECORD_HEADER_SIZE + END_SIZE));
-	at = record_begin(&w, XEN_STATE_END, XEN_STATE_F_CRITICAL);
-	put_le(&w, w.oom ? 0 : xen_state_crc32(w.p, w.len - RECORD_HEADER_SIZE), 4);
-	record_end(&w, at);
+	put_le(&w, XEN_STATE_END, 2);
+	put_le(&w, XEN_STATE_F_CRITICAL, 2);
+	put_le(&w, END_SIZE, 4);
+	put_le(&w, w.oom ? 0 : xen_state_crc32(w.p, w.len), 4);
 	if (w.oom) {
 		free(w.p);
 		return -ENOMEM;
@@ -287,12 +288,12 @@ static int check_framing(const uint8_t *b, size_t len, size_t *end, char *err, s
 			return fail(err, errlen, "record %u at offset %zu claims %u bytes, %zu remain",
 				    tag, at, plen, len - r.off);
 		if (tag == XEN_STATE_END) {
-			if (plen < END_SIZE)
-				return fail(err, errlen, "END record too short");
+			if (plen != END_SIZE)
+				return fail(err, errlen, "END record of %u bytes", plen);
 			if (r.off + plen != len)
 				return fail(err, errlen, "data after the END record");
 			crc = (uint32_t)get_le(&r, 4);
-			if (crc != xen_state_crc32(b, at))
+			if (crc != xen_state_crc32(b, r.off - 4))
 				return fail(err, errlen, "CRC mismatch: the blob is corrupt");
 			*end = at;
 			return 0;

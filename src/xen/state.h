@@ -7,11 +7,14 @@
  * guest RAM and travel with it.
  *
  * The blob is versioned and self-describing: a header, then tagged, length-prefixed,
- * little-endian records, then an END record carrying a CRC-32 of everything before it.
+ * little-endian records, then an END record whose payload is the CRC-32 (IEEE) of every
+ * byte before that payload.
  *
  *   header   "XKVM-XEN" | u16 major | u16 minor | u32 total length
  *   record   u16 tag | u16 flags | u32 payload length | payload
+ *   END      u16 0xffff | u16 flags | u32 4 | u32 CRC-32
  *
+ * docs/xen.md lists every record's fields. *
  * A reader accepts its own major version and any minor: it skips records it does not
  * know unless they carry XEN_STATE_F_CRITICAL, and ignores bytes past the fields it
  * knows at the end of a known record.  Anything else (another magic, another major, a
