@@ -13,7 +13,9 @@
  *  - VIRQs: per-vCPU VIRQs (TIMER, DEBUG, XENOPROF, XENPMU) bind on any present vCPU,
  *    once per vCPU; every other VIRQ is global: bound on vCPU 0 (then movable with
  *    bind_vcpu), once per domain.
- *  - A vCPU that is not present gets -ENOENT from every op naming it.
+ *  - A vCPU that is not present gets -ENOENT from every op naming it.  A port that
+ *    picks its own vCPU (new unbound/interdomain ports, ports moved off an unplugged
+ *    vCPU) gets vCPU 0, or the lowest present vCPU while vCPU 0 is unplugged.
  *  - The engine serialises itself with one mutex; the callbacks in evtchn_shared_ops are
  *    called with it held and must not call back into the engine.
  */

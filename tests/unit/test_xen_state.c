@@ -290,7 +290,7 @@ struct blob {
 static void le(struct blob *w, uint64_t v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
-		w->b[w->len++] = (uint8_t)(v >> (8 * i));
+		w->b[w->len++] = i < 8 ? (uint8_t)(v >> (8 * i)) : 0;
 }
 
 static void begin(struct blob *w, uint16_t major)
