@@ -34,7 +34,9 @@ static int put_string(struct xen_hcall_ctx *c, uint64_t arg, const char *s, size
 {
 	char buf[1024] = { 0 };
 
-	snprintf(buf, size < sizeof(buf) ? size : sizeof(buf), "%s", s);
+	if (size > sizeof(buf))
+		size = sizeof(buf); /* the ABI strings are 16, 64 and 1024 bytes */
+	snprintf(buf, size, "%s", s);
 	return xen_copy_to_guest(c, arg, buf, size);
 }
 

@@ -522,6 +522,16 @@ int evtchn_unmask(struct evtchn_state *e, uint32_t port)
 	return 0;
 }
 
+void evtchn_lock(struct evtchn_state *e)
+{
+	pthread_mutex_lock(&e->lock);
+}
+
+void evtchn_unlock(struct evtchn_state *e)
+{
+	pthread_mutex_unlock(&e->lock);
+}
+
 void evtchn_close_all(struct evtchn_state *e)
 {
 	pthread_mutex_lock(&e->lock);

@@ -102,6 +102,11 @@ int evtchn_bind_vcpu(struct evtchn_state *e, uint32_t port, uint32_t vcpu);
 int evtchn_unmask(struct evtchn_state *e, uint32_t port);
 int evtchn_reset(struct evtchn_state *e, uint16_t dom);
 
+/* Hold off delivery (e.g. while shared_info moves, so no event is set into the old
+ * page after it was copied).  No other engine call may be made in between. */
+void evtchn_lock(struct evtchn_state *e);
+void evtchn_unlock(struct evtchn_state *e);
+
 /* Host side: close every port (EVTCHNOP_reset and soft reset). */
 void evtchn_close_all(struct evtchn_state *e);
 

@@ -3,13 +3,31 @@
 #include "xen/guest_access.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
+
+#define CR0_PG (1ull << 31)
+#define CR4_LA57 (1ull << 12)
+
+/* A 64-bit address must be canonical (bits 63..47, or 63..56 with LA57, all equal);
+ * the page walk alone would silently ignore the upper bits. */
+static bool addressable(const struct xen_gva_space *s, uint64_t gva)
+{
+	unsigned bits;
+
+	if (!s->long_mode)
+		return gva <= UINT32_MAX;
+	if (!(s->paging.cr0 & CR0_PG))
+		return true;
+	bits = s->paging.cr4 & CR4_LA57 ? 57 : 48;
+	return (uint64_t)((int64_t)(gva << (64 - bits)) >> (64 - bits)) == gva;
+}
 
 static int gva_translate(void *opaque, uint64_t gva, uint64_t *gpa)
 {
 	struct xen_gva_space *s = opaque;
 
-	if (!s->long_mode && gva > UINT32_MAX)
+	if (!addressable(s, gva))
 		return -EFAULT;
 	return x86_gva_to_gpa(s->gm, &s->paging, gva, gpa) ? -EFAULT : 0;
 }
@@ -19,7 +37,7 @@ static int gva_copy(struct xen_gva_space *s, uint64_t gva, void *buf, size_t len
 {
 	uint8_t *b = buf;
 
-	if (len && (gva + len - 1 < gva || (!s->long_mode && gva + len - 1 > UINT32_MAX)))
+	if (len && gva + len - 1 < gva)
 		return -EFAULT;
 	while (len) {
 		size_t chunk = 4096 - (gva & 0xfff);
@@ -27,7 +45,7 @@ static int gva_copy(struct xen_gva_space *s, uint64_t gva, void *buf, size_t len
 
 		if (chunk > len)
 			chunk = len;
-		if (x86_gva_to_gpa(s->gm, &s->paging, gva, &gpa))
+		if (gva_translate(s, gva, &gpa))
 			return -EFAULT;
 		if (write ? gm_write(s->gm, gpa, b, chunk) : gm_read(s->gm, gpa, b, chunk))
 			return -EFAULT;

@@ -147,7 +147,9 @@ static int place_shared_info(struct xen_hcall_ctx *c, uint64_t idx, uint64_t gfn
 	if (idx != 0)
 		return -XEN_EINVAL; /* there is one shared_info frame */
 	pthread_mutex_lock(&x->lock);
+	evtchn_lock(&x->evtchn); /* no event lands in the old page after the copy */
 	ret = xen_shinfo_place(&x->shinfo, gfn);
+	evtchn_unlock(&x->evtchn);
 	pthread_mutex_unlock(&x->lock);
 	if (ret)
 		return ret;

@@ -77,8 +77,13 @@ int64_t xen_hypercall(struct xen_domain *x, const struct xen_hcall *hc,
 		return -XEN_EPERM;
 	if (hc->nr >= NR_HCALLS || !hcalls[hc->nr].fn) {
 		atomic_fetch_add(&x->stats.unknown, 1);
-		log_guest(&x->rl, "xen: vcpu %u: hypercall %u (%s) not served", hc->vcpu, hc->nr,
-			  xen_hypercall_name(hc->nr) ? xen_hypercall_name(hc->nr) : "unknown");
+		/* Guests probe for the ones Xen has and we do not serve; only numbers Xen
+		 * does not know are worth a warning. */
+		if (xen_hypercall_name(hc->nr))
+			log_debug("xen: vcpu %u: hypercall %u (%s) not served", hc->vcpu, hc->nr,
+				  xen_hypercall_name(hc->nr));
+		else
+			log_guest(&x->rl, "xen: vcpu %u: unknown hypercall %u", hc->vcpu, hc->nr);
 		return -XEN_ENOSYS;
 	}
 	return hcalls[hc->nr].fn(&c);

@@ -871,6 +871,9 @@ static void test_guest_page_tables(void **state)
 	get(t, 0x280000, &b.port, 4); /* OUT field, on the second page */
 	assert_int_equal(b.port, 1);
 	assert_int_equal(evtchn_port_get(&t->x.evtchn, 1).vcpu, 1);
+	/* the same PML4 slot through a non-canonical address: -EFAULT, not aliased */
+	hc.arg[1] = 0x0000800000001ffcull;
+	assert_int_equal(xen_hypercall(&t->x, &hc, &ga), -XEN_EFAULT);
 	/* unmapped: -EFAULT */
 	hc.arg[1] = 0xffff800000400000ull;
 	assert_int_equal(xen_hypercall(&t->x, &hc, &ga), -XEN_EFAULT);
