@@ -227,6 +227,26 @@ static struct vcpu_info vcpu_info_at(struct t *t, uint64_t gpa)
 	return vi;
 }
 
+/* Guests see Xen's numbers.  They equal Linux's on x86, which this checks on the host
+ * the tests run on, for every error the handlers return. */
+static void test_errno_numbering(void **state)
+{
+	(void)state;
+	assert_int_equal(XEN_EPERM, EPERM);
+	assert_int_equal(XEN_ENOENT, ENOENT);
+	assert_int_equal(XEN_ESRCH, ESRCH);
+	assert_int_equal(XEN_ENXIO, ENXIO);
+	assert_int_equal(XEN_EFAULT, EFAULT);
+	assert_int_equal(XEN_EBUSY, EBUSY);
+	assert_int_equal(XEN_EEXIST, EEXIST);
+	assert_int_equal(XEN_EINVAL, EINVAL);
+	assert_int_equal(XEN_ENOSPC, ENOSPC);
+	assert_int_equal(XEN_ENOSYS, ENOSYS);
+	assert_int_equal(XEN_EOPNOTSUPP, EOPNOTSUPP);
+	assert_int_equal(XEN_EINVAL, 22);
+	assert_int_equal(XEN_ENOSYS, 38);
+}
+
 /* ---- calling conventions ---- */
 
 static void test_registers(void **state)
@@ -892,6 +912,7 @@ static void test_guest_page_tables(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_errno_numbering),
 		cmocka_unit_test(test_registers),
 		cmocka_unit_test(test_kvm_exit_convention),
 		cmocka_unit_test_setup_teardown(test_unknown_and_cpl, setup, teardown),
