@@ -48,6 +48,7 @@
 #define PORT_ACPI_RESET       PORT_RESET_CF9 /* FADT RESET_REG: write 6 */
 #define PORT_UCALL            0x1000 /* docs/specs/ucall.md */
 #define PORT_DEBUG_EXIT       0xf4   /* default isa-debug-exit iobase */
+#define PORT_XEN_HCALL        0xe4   /* Xen hypercall stubs; docs/specs/xen-hypercall-page.md */
 #define GSI_GED               9
 
 #endif
