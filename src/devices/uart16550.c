@@ -3,7 +3,7 @@
  * The 16550A register file (see uart16550.h).  Facts from the National/TI PC16550D
  * datasheet:
  *  - IIR priorities: line status (OE/PE/FE/BI, cleared by reading LSR) > received data
- *    at the trigger level or the character timeout (cleared by reading RBR) > THR empty
+ *    at the trigger level, else the character timeout (cleared by reading RBR) > THR empty
  *    (cleared by reading IIR when it is the source, or by writing THR) > modem status
  *    (cleared by reading MSR).  IIR bits 7:6 are set while the FIFOs are enabled.
  *  - FCR bit 0 enables the FIFOs; changing it clears both.  Bits 1 and 2 clear the RX
@@ -91,12 +91,15 @@ uint8_t uart_iir(const struct uart16550 *u)
 	unsigned s = uart_irq_sources(u);
 	uint8_t id;
 
+	/* RDA and the character timeout share a priority level.  When the FIFO is at its
+	 * trigger level, report RDA (as QEMU does): what the guest reads then does not depend
+	 * on how late its handler ran, and either way it drains RBR until LSR.DR clears. */
 	if (s & UART_SRC_RLS)
 		id = UART_IIR_RLSI;
-	else if (s & UART_SRC_CTI)
-		id = UART_IIR_CTI;
 	else if (s & UART_SRC_RDA)
 		id = UART_IIR_RDI;
+	else if (s & UART_SRC_CTI)
+		id = UART_IIR_CTI;
 	else if (s & UART_SRC_THRE)
 		id = UART_IIR_THRI;
 	else if (s & UART_SRC_MS)
