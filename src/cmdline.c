@@ -275,12 +275,13 @@ static int opt_qmp(struct parse_ctx *ctx, const char *arg)
 	struct vm_config *cfg = ctx->cfg;
 	struct qmp_config *q;
 	struct opts o;
+	const char *path;
 	bool server = false, wait = true;
 	char e[256];
 	int ret;
 
 	if (strncmp(arg, "unix:", 5) || !arg[5])
-		return ERR(ctx, "-qmp %s: only 'unix:PATH,server=on,wait=off' is supported", arg);
+		return ERR(ctx, "-qmp %s: only 'unix:PATH,server=on[,wait=off]' is supported", arg);
 	if (cfg->nr_qmp == CFG_MAX_QMP)
 		return ERR(ctx, "-qmp: too many QMP sockets");
 	ret = parse_opts(ctx, &o, arg + 5, "path");
@@ -293,6 +294,7 @@ static int opt_qmp(struct parse_ctx *ctx, const char *arg)
 	/* The legacy spelling "nowait". */
 	if (opts_get(&o, "nowait"))
 		wait = false;
+	path = opts_get(&o, "path");
 	ret = check_unused(ctx, &o);
 	if (ret) {
 		opts_free(&o);
@@ -302,8 +304,12 @@ static int opt_qmp(struct parse_ctx *ctx, const char *arg)
 		opts_free(&o);
 		return ERR(ctx, "-qmp %s: only server=on is supported", arg);
 	}
+	if (!path || !*path) {
+		opts_free(&o);
+		return ERR(ctx, "-qmp %s: missing socket path", arg);
+	}
 	q = &cfg->qmp[cfg->nr_qmp++];
-	q->path = strdup(opts_get(&o, "path"));
+	q->path = strdup(path);
 	q->server = server;
 	q->wait = wait;
 	opts_free(&o);
@@ -505,7 +511,8 @@ static const struct option_def options[] = {
 	{ "no-reboot", NULL, opt_no_reboot, "exit (status 0) instead of rebooting" },
 	{ "no-shutdown", NULL, opt_no_shutdown, "stop the VM instead of exiting on power-off" },
 	{ "S", NULL, opt_paused, "start with the vCPUs stopped (QMP 'cont' starts them)" },
-	{ "qmp", "unix:PATH,server=on,wait=off", opt_qmp, "QMP control socket" },
+	{ "qmp", "unix:PATH,server=on[,wait=off]", opt_qmp,
+	  "QMP control socket (wait=on, the default: start once a client connects)" },
 	{ "name", "NAME", opt_name, "VM name (reported by QMP query-name)" },
 	{ "D", "LOGFILE", opt_logfile, "write the trace log to LOGFILE instead of stderr" },
 	{ "trace", "[enable=]PATTERN|events=FILE|file=FILE", opt_trace, "enable trace events" },

@@ -19,6 +19,7 @@
 #include "devices/devices.h"
 #include "devices/serial_8250.h"
 #include "vcpu/lifecycle.h"
+#include "qmp/server.h"
 #include "vcpu/vcpu.h"
 #include "vm/vm.h"
 
@@ -74,6 +75,7 @@ static int run(struct vm_config *cfg)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
 	struct signal_watch sw = { .vm = vm, .fd = -1 };
+	struct qmp_server *qmp = NULL;
 	sigset_t sigs;
 	int status = 1, ret;
 
@@ -104,6 +106,8 @@ static int run(struct vm_config *cfg)
 	}
 	if ((ret = serial_create(vm)) < 0)
 		goto out;
+	if ((ret = qmp_server_create(vm, &qmp)) < 0)
+		goto out;
 	if ((ret = devices_create_from_config(vm)) < 0)
 		goto out;
 	if ((ret = create_boot_vcpus(vm)) < 0)
@@ -116,8 +120,14 @@ static int run(struct vm_config *cfg)
 		log_error("vcpu 0: setting the boot registers: %s", strerror(-ret));
 		goto out;
 	}
+	/* -qmp ...,wait=on: the machine starts once a client is there, as in QEMU. */
+	if (qmp_server_wait_for_clients(qmp) < 0) {
+		status = vm->exit_status;
+		goto out;
+	}
 	status = vm_run(vm);
 out:
+	qmp_server_destroy(qmp); /* flushes the last replies and SHUTDOWN */
 	vm_destroy(vm);
 	if (sw.fd >= 0)
 		close(sw.fd);
