@@ -2,6 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Generate trace-events.h / trace-events.c from a QEMU-style trace-events file.
 
+    tracetool.py TRACE-EVENTS OUT.h OUT.c      generate
+    tracetool.py --check-doc TRACE-EVENTS DOC  every event has a row "| `name` |" in DOC
+                                               (docs/trace-events.md), and no row names
+                                               an event that does not exist
+
 Each non-comment line declares one event:
     name(type arg, type arg) "printf format"
 The generated header has an enum of event ids and one static inline function per event:
@@ -39,7 +44,27 @@ def parse(path):
     return events
 
 
+def check_doc(src, doc):
+    declared = [e[0] for e in parse(src)]
+    rows = re.findall(r'^\|\s*`([a-z][a-z0-9_]*)`\s*\|', open(doc).read(), re.M)
+    missing = [n for n in declared if n not in rows]
+    stale = [n for n in rows if n not in declared]
+    dups = sorted({n for n in rows if rows.count(n) > 1})
+    for n in missing:
+        print(f'{doc}: trace event {n} (declared in {src}) is not documented')
+    for n in stale:
+        print(f'{doc}: documents {n}, which {src} does not declare')
+    for n in dups:
+        print(f'{doc}: {n} is documented more than once')
+    if missing or stale or dups:
+        sys.exit(1)
+    print(f'{len(declared)} trace events, all documented in {doc}')
+
+
 def main():
+    if sys.argv[1] == '--check-doc':
+        check_doc(sys.argv[2], sys.argv[3])
+        return
     src, hdr, csrc = sys.argv[1:4]
     events = parse(src)
     with open(hdr, 'w') as h:
