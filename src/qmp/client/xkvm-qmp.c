@@ -264,16 +264,20 @@ static void parse_arg(json_t *args, const char *kv)
 	json_object_set_new(args, key, v);
 }
 
-static void print_json(json_t *m, bool pretty)
+static void print_json_flags(json_t *m, bool pretty, size_t flags)
 {
-	/* 9 significant digits: µs timings print as 17.313, not 17.312999999999999. */
-	char *s = json_dumps(m, (pretty ? JSON_INDENT(2) : 0) | JSON_REAL_PRECISION(9));
+	char *s = json_dumps(m, (pretty ? JSON_INDENT(2) : 0) | flags);
 
 	if (s) {
 		puts(s);
 		free(s);
 	}
 	fflush(stdout);
+}
+
+static void print_json(json_t *m, bool pretty)
+{
+	print_json_flags(m, pretty, 0);
 }
 
 struct event_opts {
@@ -352,7 +356,8 @@ static int repeat(struct conn *c, json_t *req, long n, long warmup)
 			  "p99_us", pct(lat, (size_t)n, 0.99),
 			  "max_us", (double)lat[n - 1] / 1000.0,
 			  "mean_us", (double)sum / (double)n / 1000.0);
-	print_json(stats, false);
+	/* 9 significant digits: 17.313, not 17.312999999999999. */
+	print_json_flags(stats, false, JSON_REAL_PRECISION(9));
 	json_decref(stats);
 	free(lat);
 	return status;
