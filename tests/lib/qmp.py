@@ -14,6 +14,20 @@ from pathlib import Path
 from xkvm import BUILD, Running, guest, xkvm_cmd
 
 XKVM_QMP = Path(os.environ.get('XKVM_QMP', BUILD / 'src' / 'xkvm-qmp'))
+
+
+def _sanitized():
+    from xkvm import XKVM
+    try:
+        out = subprocess.run(['ldd', str(XKVM)], capture_output=True, text=True).stdout
+    except OSError:
+        return False
+    return 'libasan' in out
+
+
+# Under ASan, freed memory sits in a quarantine, so RSS is no measure of leaks there (the
+# sanitizer's leak check at exit is).
+SANITIZED = _sanitized()
 QEMU = shutil.which('qemu-system-x86_64')
 
 
@@ -216,11 +230,23 @@ class VM:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         for c in self.clients:
             c.close()
-        self.run.__exit__(*exc)
+        # End with quit rather than SIGKILL, so sanitizers (build-asan) report leaks.
+        if self.proc.poll() is None:
+            try:
+                with QMP(self.sock, wait=1) as c:
+                    c.send({'execute': 'quit'})
+                self.run.wait(10)
+            except (OSError, EOFError, TimeoutError, AssertionError):
+                pass
+        self.run.__exit__(exc_type, exc, tb)
         shutil.rmtree(self.dir, ignore_errors=True)
+        if exc_type is None:
+            bad = [l for l in self.run.stderr_lines
+                   if 'Sanitizer' in l or 'runtime error:' in l]
+            assert not bad, 'sanitizer report:\n' + '\n'.join(self.run.stderr_lines[-80:])
 
 
 def shape(v):
