@@ -2,12 +2,13 @@
 """QMP against a running VM: a guest program (tests/guest/progress.c) reports its progress
 and its kvmclock time; the tests drive xkvm through QMP sessions and check what the guest
 saw (nothing while stopped, a fresh start after a reset) and what the clients saw."""
+import json
 import os
 import time
 
 import pytest
 
-from qmp import QMP, QMPError, VM, xkvm_qmp_cmd
+from qmp import QMPError, VM, run_cli
 
 
 def test_greeting_and_negotiation():
@@ -266,3 +267,29 @@ def test_trace_over_qmp(tmp_path):
         assert lst == [{'name': 'vm_reset', 'format': 'reset #%u', 'state': 'disabled'}]
         out = c.cmd('human-monitor-command', command_line='info trace-events vm_reset')
         assert out == 'vm_reset : state 0\r\n'
+
+
+def test_system_powerdown_guest_powers_off():
+    """system_powerdown → POWERDOWN; the guest (tests/guest/ged.c) takes the GED interrupt
+    on GSI 9, reads the power-button bit from ESEL and powers off through the FADT sleep
+    control register → SHUTDOWN (guest-shutdown) → xkvm exits 0.  Driven with xkvm-qmp,
+    as a user would."""
+    with VM(program='ged', append='timeout_ms=20000') as vm:
+        watcher = vm.qmp()
+        ready = vm.wait_ucall(lambda u: u.text == 'ged-ready')
+        assert ready.args == [0xce8, 5]  # FADT sleep control port, \_S5 SLP_TYP
+        r = run_cli(['-s', vm.sock, '--events', '--count', '2', '--filter', 'POWERDOWN',
+                     '--filter', 'SHUTDOWN', '--timeout', '20', 'system_powerdown'])
+        assert r.returncode == 0, r.stderr
+        msgs = [json.loads(l) for l in r.stdout.splitlines() if l]
+        assert {'return': {}} in msgs
+        events = [m for m in msgs if 'event' in m]
+        assert [e['event'] for e in events] == ['POWERDOWN', 'SHUTDOWN']
+        assert events[1]['data'] == {'guest': True, 'reason': 'guest-shutdown'}
+        button = vm.wait_ucall(lambda u: u.text == 'power-button')
+        esel, again, irqs = button.args
+        assert esel & 0x2 and again == 0 and irqs >= 1
+        assert vm.wait() == 0
+        assert not [u for u in vm.run.ucalls if u.cmd in ('ASSERT', 'FAIL')]
+        assert watcher.wait_event('POWERDOWN')
+        assert watcher.wait_event('SHUTDOWN')['data']['reason'] == 'guest-shutdown'
