@@ -30,7 +30,9 @@ if [[ -f build-asan/build.ninja ]]; then
 	echo "== guest programs under ASan+UBSan xkvm (build-asan/)"
 	XKVM_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$PY -m pytest -p no:cacheprovider -m "not linux and not qemu and not slow" \
-		--junitxml=build/test-results/pytest-asan.xml tests/guest
+		--junitxml=build/test-results/pytest-asan.xml tests/guest \
+		tests/e2e/test_qmp.py tests/e2e/test_qmp_hostile.py tests/e2e/test_qmp_cli.py \
+		tests/e2e/test_trace.py
 	stages+=("pytest-asan=build/test-results/pytest-asan.xml")
 fi
 
