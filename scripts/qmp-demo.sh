@@ -9,7 +9,7 @@ B=${XKVM_BUILD:-build}
 SOCK=$(mktemp -u /tmp/xkvm-demo-XXXXXX.sock)
 QMP() { echo "\$ xkvm-qmp -s $SOCK $*" >&2; "$B/src/xkvm-qmp" -s "$SOCK" -w 5 "$@"; }
 
-"$B/src/xkvm" -kernel "$B/tests/guest/ged.elf" -device xkvm-ucall -name demo \
+"$B/src/xkvm" -kernel "$B/tests/guest/ged.elf" -device xkvm-ucall -name demo -serial none \
 	-qmp "unix:$SOCK,server=on,wait=off" &
 XKVM=$!
 trap 'kill $XKVM 2>/dev/null || true' EXIT

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The OS side of the ACPI power button on a hardware-reduced machine, as Linux does it:
- * mask the legacy 8259 PICs (KVM's in-kernel PIC also sees GSI 9 and, never programmed,
- * would deliver it as vector 1 through LINT0's ExtINT), route the GED's GSI 9 through
+ * mask the legacy 8259 PICs (KVM's in-kernel PIC also sees GSI 9; xkvm masks them at
+ * reset, but an OS does not rely on that), route the GED's GSI 9 through
  * the IOAPIC (edge, active high: the DSDT's _CRS), wait
  * for the interrupt, read the event selector ESEL at 0x0CE4 (read-to-clear), check the
  * power-button bit (0x2), then power off through the FADT's sleep control register with

@@ -100,6 +100,14 @@ static void conn_open(struct conn *c, const char *path, double wait_s)
 	}
 }
 
+static void conn_close(struct conn *c)
+{
+	close(c->fd);
+	free(c->buf);
+	c->fd = -1;
+	c->buf = NULL;
+}
+
 static void send_json(struct conn *c, json_t *msg)
 {
 	char *text = json_dumps(msg, JSON_COMPACT);
@@ -470,6 +478,7 @@ int main(int argc, char **argv)
 	if (nrepeat) {
 		status = repeat(&c, req, nrepeat, warmup);
 		json_decref(req);
+		conn_close(&c);
 		return status;
 	}
 	if (req) {
@@ -483,8 +492,10 @@ int main(int argc, char **argv)
 				json_object_get(json_object_get(r, "error"), "desc")));
 		json_decref(r);
 		json_decref(req);
-		if (!events)
+		if (!events) {
+			conn_close(&c);
 			return status;
+		}
 	}
 	while (!ev.count || ev.seen < ev.count) {
 		json_t *m;
@@ -501,7 +512,6 @@ int main(int argc, char **argv)
 		print_event(m, &ev);
 		json_decref(m);
 	}
-	close(c.fd);
-	free(c.buf);
+	conn_close(&c);
 	return status;
 }
