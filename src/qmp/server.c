@@ -250,11 +250,15 @@ static void client_read(struct qmp_client *c)
 		ssize_t n;
 
 		if (c->in_cap - c->in_len < IN_CHUNK) {
+			/* in_len <= QMP_MAX_REQUEST here (client_process drops longer input), so
+			 * the buffer never exceeds QMP_MAX_REQUEST + IN_CHUNK. */
 			size_t cap = c->in_cap ? c->in_cap * 2 : IN_CHUNK;
 			char *p;
 
 			while (cap - c->in_len < IN_CHUNK)
 				cap *= 2;
+			if (cap > QMP_MAX_REQUEST + IN_CHUNK)
+				cap = QMP_MAX_REQUEST + IN_CHUNK;
 			p = realloc(c->in, cap);
 			if (!p) {
 				client_close(c, "out of memory");
