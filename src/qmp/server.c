@@ -552,7 +552,11 @@ fail:
 
 int qmp_server_register(struct qmp_server *srv, const struct qmp_module *m, void *opaque)
 {
-	int ret = qmp_register_module(&srv->reg, m, opaque);
+	int ret;
+
+	if (!srv)
+		return 0; /* no -qmp: nobody to serve */
+	ret = qmp_register_module(&srv->reg, m, opaque);
 
 	if (ret < 0)
 		log_error("qmp: cannot register module %s: %s", m->name,

@@ -67,7 +67,8 @@ void qmp_server_destroy(struct qmp_server *srv);
  * meanwhile. */
 int qmp_server_wait_for_clients(struct qmp_server *srv);
 
-/* Registers another area's commands and events (hot-plug, Xen, ...). */
+/* Registers another area's commands and events (hot-plug, Xen, ...); call it with
+ * vm->qmp (NULL without -qmp: then it does nothing). */
 int qmp_server_register(struct qmp_server *srv, const struct qmp_module *m, void *opaque);
 
 /* Sends an event to every client in command mode.  Steals `data` (may be NULL).  Any
