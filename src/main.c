@@ -18,6 +18,7 @@
 #include "cmdline.h"
 #include "devices/devices.h"
 #include "devices/serial_8250.h"
+#include "vcpu/hotplug.h"
 #include "vcpu/lifecycle.h"
 #include "qmp/server.h"
 #include "vcpu/vcpu.h"
@@ -113,6 +114,8 @@ static int run(struct vm_config *cfg)
 	if ((ret = create_boot_vcpus(vm)) < 0)
 		goto out;
 	if ((ret = acpi_init(vm)) < 0)
+		goto out;
+	if ((ret = cpu_hotplug_init(vm)) < 0)
 		goto out;
 	if ((ret = vm_load_kernel(vm)) < 0)
 		goto out;

@@ -273,6 +273,8 @@ static int check_args(struct qmp_call *c, const struct qmp_command *cmd, json_t 
 		if (check_value(c, a->name, a->type, a->elem, a->values, v) < 0)
 			return -1;
 	}
+	if (cmd->flags & QMP_CMD_OPEN_ARGS)
+		return 0;
 	json_object_foreach(args, key, v) {
 		bool known = false;
 

@@ -69,6 +69,9 @@ struct qmp_session;
 typedef int (*qmp_handler)(struct qmp_call *call, json_t *args);
 
 #define QMP_CMD_CAP_MODE (1u << 0) /* may run before qmp_capabilities */
+/* Members beyond the table reach the handler, which checks them itself (QEMU's
+ * device_add, whose properties belong to the device: 'gen': false). */
+#define QMP_CMD_OPEN_ARGS (1u << 1)
 
 struct qmp_command {
 	const char *name;

@@ -325,8 +325,10 @@ static void *vcpu_thread(void *arg)
 				v->run->immediate_exit = 0;
 				continue;
 			}
-			if (errno == EAGAIN) /* INIT received while waiting (§3.5): run again */
+			if (errno == EAGAIN) { /* INIT received while waiting (§3.5): run again */
+				trace_vcpu_run_eagain(&v->vm->trace, v->id);
 				continue;
+			}
 			log_error("vcpu %u: KVM_RUN: %s", v->id, strerror(errno));
 			vm_request_fatal(v->vm);
 			vcpu_wait(v, true);

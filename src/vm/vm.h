@@ -31,6 +31,7 @@ struct vcpu;
 struct qmp_server;
 struct acpi;
 struct serial;
+struct cpu_hotplug;
 struct irq_router;
 
 /* QAPI RunState values we use (qapi/run-state.json). */
@@ -140,6 +141,7 @@ struct vm {
 	/* Devices other layers need to reach; set by their init code. */
 	struct acpi *acpi;
 	struct serial *serial;
+	struct cpu_hotplug *cpu_hotplug;
 	/* MSI routes, irqfds and the per-vCPU route index (irq/routing.h). */
 	struct irq_router *irq;
 };

@@ -10,6 +10,12 @@
  * Bit 0x2 (the power button) ends the program.  The host drives it over QMP.
  *
  * Command line: maxcpus=N [quiet=1]
+ *   regs_selftest=1      first abuse the register block as a buggy OS would (selector out
+ *                        of range, wrong access sizes, eject of the boot CPU and of an
+ *                        absent slot) and check the answers
+ *   refuse_first_eject=1 answer the first eject request with _OST(3, 0x82 busy), keep
+ *                        the CPU, SYNC "eject-refused"
+ *   self_eject=N         after bringing slot N up, eject it unasked (the guest may)
  */
 #include "guest.h"
 
@@ -36,6 +42,8 @@ static volatile u32 park_req[MAX_CPUS];  /* BSP -> AP: stop yourself */
 static volatile u32 parked[MAX_CPUS];    /* AP -> BSP: about to halt for good */
 static volatile u32 generation[MAX_CPUS];
 static bool quiet;
+static bool refuse_next_eject;
+static u32 self_eject_slot = ~0u;
 
 static void on_ged(struct irq_frame *f)
 {
@@ -89,6 +97,12 @@ static void cpu_insert(u32 slot)
 
 static void cpu_remove(u32 slot)
 {
+	if (refuse_next_eject) {
+		refuse_next_eject = false;
+		ost(slot, 3, 0x82); /* busy: the OS keeps the CPU */
+		GUEST_SYNC("eject-refused", slot);
+		return;
+	}
 	ost(slot, 3, 0x84); /* eject in progress */
 	park_req[slot] = 1;
 	lapic_send_ipi(slot, VEC_PARK);
@@ -119,6 +133,11 @@ static void cpu_scan(u32 maxcpus)
 			outb(CPUHP_FLAGS, FLAG_INSERT); /* acknowledge: Notify(Cxxx, 1) was sent */
 			GUEST_ASSERT(flags & FLAG_ENABLED);
 			cpu_insert(slot);
+			if (slot == self_eject_slot) {
+				/* Nobody asked: the OS may eject a CPU of its own accord. */
+				self_eject_slot = ~0u;
+				cpu_remove(slot);
+			}
 		} else {
 			outb(CPUHP_FLAGS, FLAG_REMOVE); /* acknowledge: Notify(Cxxx, 3) */
 			cpu_remove(slot);
@@ -127,12 +146,62 @@ static void cpu_scan(u32 maxcpus)
 	GUEST_FAIL("CSCN did not converge");
 }
 
+static u8 flags_of(u32 slot)
+{
+	outl(CPUHP_SEL, slot);
+	return inb(CPUHP_FLAGS);
+}
+
+/* A buggy OS: every answer must be the one the interface defines. */
+static void regs_selftest(u32 maxcpus)
+{
+	/* A selector out of range: everything reads 0, writes are ignored. */
+	outl(CPUHP_SEL, maxcpus + 5);
+	GUEST_ASSERT_EQ(inb(CPUHP_FLAGS), 0);
+	GUEST_ASSERT_EQ(inl(CPUHP_DATA), 0);
+	outb(CPUHP_FLAGS, FLAG_EJECT);
+	outb(CPUHP_CMD, 3);
+	outl(CPUHP_SEL, 0xffffffffu);
+	GUEST_ASSERT_EQ(inl(CPUHP_SEL), 0);
+	/* Back in range; the command written while out of range was ignored. */
+	outl(CPUHP_SEL, 0);
+	outb(CPUHP_CMD, 0);
+	GUEST_ASSERT_EQ(inl(CPUHP_DATA), 0);
+	/* Reserved offsets and odd sizes. */
+	GUEST_ASSERT_EQ(inb(CPUHP_SEL + 6), 0);
+	GUEST_ASSERT_EQ(inw(CPUHP_SEL + 10), 0);
+	outw(CPUHP_SEL + 6, 0xffff);
+	outb(CPUHP_SEL + 11, 0xff);
+	GUEST_ASSERT_EQ(flags_of(0) & FLAG_ENABLED, FLAG_ENABLED);
+	/* A 2-byte read of the status byte: the flags in the low byte. */
+	outl(CPUHP_SEL, 0);
+	GUEST_ASSERT_EQ(inw(CPUHP_FLAGS) & 0xff, FLAG_ENABLED);
+	/* Eject the boot CPU, and an absent slot: both ignored. */
+	outl(CPUHP_SEL, 0);
+	outb(CPUHP_FLAGS, FLAG_EJECT);
+	GUEST_ASSERT_EQ(flags_of(0), FLAG_ENABLED);
+	outl(CPUHP_SEL, maxcpus - 1);
+	outb(CPUHP_FLAGS, FLAG_EJECT);
+	GUEST_ASSERT_EQ(flags_of(maxcpus - 1), 0);
+	/* Reserved control bits alone do nothing; an unknown command is ignored. */
+	outl(CPUHP_SEL, 0);
+	outb(CPUHP_FLAGS, 0xf1);
+	GUEST_ASSERT_EQ(flags_of(0), FLAG_ENABLED);
+	outb(CPUHP_CMD, 3);
+	outb(CPUHP_CMD, 0x7f);
+	GUEST_ASSERT_EQ(inl(CPUHP_DATA), 0); /* still command 3: APIC ID of slot 0 */
+	outb(CPUHP_CMD, 0);
+	GUEST_SYNC("regs-selftest-ok");
+}
+
 int main(void)
 {
 	u32 maxcpus = (u32)cmdline_get_u64("maxcpus", 4);
 	u32 present = 0;
 
 	quiet = cmdline_get_u64("quiet", 0);
+	refuse_next_eject = cmdline_get_u64("refuse_first_eject", 0);
+	self_eject_slot = (u32)cmdline_get_u64("self_eject", ~0ull);
 	GUEST_ASSERT(maxcpus >= 2 && maxcpus <= 64);
 	kvmclock_init_cpu();
 	lapic_enable();
@@ -140,13 +209,20 @@ int main(void)
 	irq_set_handler(VEC_PARK, on_park);
 	ioapic_route(GED_GSI, VEC_GED, 0, false, false);
 
+	if (cmdline_get_u64("regs_selftest", 0))
+		regs_selftest(maxcpus);
 	/* The modern interface is there: selector 0, command 0, command data 2 reads 0. */
 	outl(CPUHP_SEL, 0);
 	outb(CPUHP_CMD, 0);
 	GUEST_ASSERT_EQ(inl(CPUHP_SEL), 0);
 	for (u32 i = 0; i < maxcpus; i++) {
 		outl(CPUHP_SEL, i);
-		present += inb(CPUHP_FLAGS) & FLAG_ENABLED;
+		if (!(inb(CPUHP_FLAGS) & FLAG_ENABLED))
+			continue;
+		present++;
+		/* Boot APs: started as an OS starts them at boot. */
+		if (i != 0)
+			GUEST_ASSERT_EQ(smp_start_ap(i, ap_main, 2000), 0);
 	}
 	GUEST_SYNC("hotplug-ready", present);
 

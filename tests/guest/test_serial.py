@@ -2,6 +2,7 @@
 """COM1 (16550A at 0x3f8, IRQ 4) and the -serial back-ends, driven by guest programs:
 serial_regs.c (register file), serial_tx.c (interrupt-driven and polled output),
 serial_rx.c (interrupt-driven input, echo), serial_hello.c (polled, also under QEMU)."""
+import array
 import fcntl
 import os
 import pty
@@ -128,6 +129,16 @@ def test_tx_flood_slow_reader(mode):
     out, err = bytearray(), b''
     deadline = time.monotonic() + 180
     try:
+        # Back-pressure for certain, however fast the guest runs: read nothing until the
+        # pipe is full, then a moment more so xkvm's own buffer fills and the guest sees
+        # the transmitter busy.
+        while time.monotonic() < deadline and p.poll() is None:
+            avail = array.array('i', [0])
+            fcntl.ioctl(r, termios.FIONREAD, avail)
+            if avail[0] >= 4096:
+                break
+            time.sleep(0.02)
+        time.sleep(0.3)
         while time.monotonic() < deadline:
             ready, _, _ = select.select([r, p.stderr], [], [], 1)
             if p.stderr in ready:

@@ -150,6 +150,20 @@ class QMP:
             if 'event' in m:
                 self.events.append(m)
 
+    def wait_event_any(self, names, timeout=10.0):
+        """The first event (stashed or new) whose name is in `names`, in arrival order."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, e in enumerate(self.events):
+                if e['event'] in names:
+                    return self.events.pop(i)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f'none of {names} within {timeout}s (got {self.events})')
+            m = self.recv(left)
+            if 'event' in m:
+                self.events.append(m)
+
     def close(self):
         self.sock.close()
 

@@ -10,6 +10,7 @@
 #define XKVM_QMP_COMMANDS_COMMANDS_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 #include "qmp/dispatch.h"
 
@@ -20,12 +21,21 @@ extern const struct qmp_module qmp_module_run_state;
 extern const struct qmp_module qmp_module_machine;
 extern const struct qmp_module qmp_module_trace;
 extern const struct qmp_module qmp_module_hmp;
+extern const struct qmp_module qmp_module_qdev;
+extern const struct qmp_module qmp_module_cpu_hotplug;
 
 /* Every module, in documentation order; NULL-terminated. */
 extern const struct qmp_module *const qmp_all_modules[];
 
 /* Registers the modules every VM has, with `vm` as their handlers' opaque. */
 int qmp_register_builtin(struct qmp_registry *r, struct vm *vm);
+
+/* x86 CpuInstanceProperties of the vCPU slot `index` (socket-id, core-id, thread-id; die-id
+ * when there is more than one die), as QEMU derives them. */
+struct cpu_topo;
+json_t *qmp_cpu_props(const struct cpu_topo *t, unsigned index);
+/* QOM type of our CPUs: "<model>-x86_64-cpu" for -cpu <model>. */
+void qmp_cpu_type(struct vm *vm, char *buf, size_t len);
 
 /* QAPI VersionInfo: {"qemu": {"major", "minor", "micro"}, "package"} for xkvm. */
 json_t *qmp_version_info(void);

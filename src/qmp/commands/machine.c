@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "qmp/commands/commands.h"
+#include "vcpu/hotplug.h"
 #include "vcpu/vcpu.h"
 #include "vm/vm.h"
 
@@ -17,7 +18,7 @@ static int query_name(struct qmp_call *c, json_t *args)
 
 /* x86 CpuInstanceProperties of the vCPU at `index`, as QEMU derives them: die-id only
  * when there is more than one die. */
-static json_t *cpu_props(const struct cpu_topo *t, unsigned index)
+json_t *qmp_cpu_props(const struct cpu_topo *t, unsigned index)
 {
 	unsigned threads = t->threads ? t->threads : 1, cores = t->cores ? t->cores : 1;
 	unsigned dies = t->dies ? t->dies : 1;
@@ -45,9 +46,12 @@ static int query_cpus_fast(struct qmp_call *c, json_t *args)
 
 		if (!v || v->state != VCPU_RUNNING)
 			continue;
-		snprintf(path, sizeof(path), "/machine/unattached/device[%u]", i);
+		if (vm->cpu_hotplug)
+			cpu_hotplug_qom_path(vm->cpu_hotplug, i, path, sizeof(path));
+		else
+			snprintf(path, sizeof(path), "/machine/unattached/device[%u]", i);
 		json_array_append_new(list, json_pack("{s:i, s:o, s:s, s:i, s:s}",
-			"thread-id", atomic_load(&v->tid), "props", cpu_props(&vm->topo, i),
+			"thread-id", atomic_load(&v->tid), "props", qmp_cpu_props(&vm->topo, i),
 			"qom-path", path, "cpu-index", (int)i, "target", "x86_64"));
 	}
 	pthread_mutex_unlock(&vm->vcpu_lock);
