@@ -37,6 +37,7 @@
 #define FLAG_EJECT 0x8
 
 static volatile u32 ged_events;         /* ESEL bits accumulated by the handler */
+static volatile u64 insert_seen_ns[MAX_CPUS]; /* kvmclock when CSCN saw the insert */
 static volatile u32 ged_irqs;
 static volatile u32 park_req[MAX_CPUS];  /* BSP -> AP: stop yourself */
 static volatile u32 parked[MAX_CPUS];    /* AP -> BSP: about to halt for good */
@@ -62,7 +63,9 @@ static void on_park(struct irq_frame *f)
 static void ap_main(u32 id)
 {
 	generation[id]++;
-	GUEST_SYNC("ap-up", id, generation[id]);
+	/* args: slot, how many times it came up, ns from CSCN seeing the insert to this AP's
+	 * first C instruction (kvmclock): _OST, INIT/SIPI, the trampoline, long mode */
+	GUEST_SYNC("ap-up", id, generation[id], ap_start_ns[id] - insert_seen_ns[id]);
 	/* Idle until asked to go: race-free sti;hlt (the IPI cannot slip in between). */
 	cli();
 	while (!park_req[id]) {
@@ -107,6 +110,7 @@ static void cpu_remove(u32 slot)
 	park_req[slot] = 1;
 	lapic_send_ipi(slot, VEC_PARK);
 	GUEST_ASSERT(WAIT_UNTIL(parked[slot], 2000));
+	GUEST_SYNC("ejecting", slot); /* the host times eject -> DEVICE_DELETED from here */
 	/* _EJ0 -> CEJ0, then _STA must read absent at once. */
 	outl(CPUHP_SEL, slot);
 	outb(CPUHP_FLAGS, FLAG_EJECT);
@@ -116,10 +120,12 @@ static void cpu_remove(u32 slot)
 	GUEST_SYNC("cpu-removed", slot);
 }
 
-/* CSCN: command 0 selects the next CPU with an event; loop until none is left. */
+/* CSCN: command 0 selects the next CPU with an event; loop until none is left.  A host
+ * that keeps plugging and unplugging while one scan runs feeds it more events (QEMU's CSCN
+ * has no bound at all); the guard only catches an event that never clears. */
 static void cpu_scan(u32 maxcpus)
 {
-	for (u32 guard = 0; guard < 4 * maxcpus; guard++) {
+	for (u32 guard = 0; guard < 100000; guard++) {
 		u8 flags;
 		u32 slot;
 
@@ -130,6 +136,7 @@ static void cpu_scan(u32 maxcpus)
 		slot = inl(CPUHP_DATA);
 		GUEST_ASSERT(slot < maxcpus);
 		if (flags & FLAG_INSERT) {
+			insert_seen_ns[slot] = kvmclock_ns();
 			outb(CPUHP_FLAGS, FLAG_INSERT); /* acknowledge: Notify(Cxxx, 1) was sent */
 			GUEST_ASSERT(flags & FLAG_ENABLED);
 			cpu_insert(slot);

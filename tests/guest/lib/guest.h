@@ -227,6 +227,7 @@ typedef void (*ap_fn_t)(u32 apic_id);
  * loaded and the LAPIC enabled.  Returns 0 once it reports in, -1 on a timeout. */
 int smp_start_ap(u32 apic_id, ap_fn_t fn, u64 timeout_ms);
 extern volatile u32 ap_online[MAX_CPUS];
+extern volatile u64 ap_start_ns[MAX_CPUS]; /* kvmclock when each AP reached C code */
 /* What Linux's play_dead does: interrupts off, halt forever. */
 NORETURN void cpu_park_self(void);
 

@@ -14,6 +14,7 @@ extern char ap_trampoline[], ap_trampoline_end[];
 extern u64 ap_boot_stack;
 
 volatile u32 ap_online[MAX_CPUS];
+volatile u64 ap_start_ns[MAX_CPUS];
 static ap_fn_t ap_fn[MAX_CPUS];
 static u8 ap_stacks[AP_STACKS][AP_STACK_SIZE] __attribute__((aligned(16)));
 static u8 ap_stack_of[MAX_CPUS]; /* 1 + index into ap_stacks; 0 = none yet */
@@ -45,8 +46,14 @@ void lapic_send_ipi(u32 apic_id, u32 icr_lo)
 
 void ap_start(void)
 {
-	u32 id = this_apic_id();
+	u64 now;
+	u32 id;
 
+	io_delay(); /* the AP's first exit: the VMM's trace timestamps its first C code */
+	now = kvmclock_ns();
+	id = this_apic_id();
+
+	ap_start_ns[id] = now;
 	idt_load();
 	lapic_enable();
 	__atomic_store_n(&ap_online[id], 1, __ATOMIC_SEQ_CST);
