@@ -4,6 +4,10 @@
  * its memory, its vCPUs (started with INIT/SIPI), the ACPI tables it found, the devices it
  * probed — and then powers off the way an OS does (the FADT's sleep control register with
  * SLP_TYP from \_S5).  Everything printed is read from the hardware, not assumed.
+ *
+ * With serve=1 on the command line it first stays up and serves the host (scripts/demo.sh
+ * drives it over QMP): CPUs hot-added through ACPI are started with INIT/SIPI, CPUs the
+ * host asks back are parked and ejected, and the power button powers it off.
  */
 #include "guest.h"
 
@@ -11,6 +15,9 @@
 
 static char line[256];
 static volatile u32 ticks, aps_online;
+
+#define VEC_GED 0x50
+#define VEC_PARK 0x51
 
 #define say(...)                                       \
 	do {                                           \
@@ -29,7 +36,7 @@ static void on_tick(struct irq_frame *f)
 static void ap_hello(u32 id)
 {
 	__atomic_add_fetch(&aps_online, 1, __ATOMIC_SEQ_CST);
-	(void)id;
+	cpuhp_ap_idle(id); /* stays available for a hot-remove */
 }
 
 static void show_boot(void)
@@ -191,16 +198,54 @@ static void power_off(void)
 	outb(0xf4, 0);
 }
 
+/* Serve hot-plug events until the power button; returns when it is pressed. */
+static void serve(u32 maxcpus)
+{
+	say("  hot-plug : serving ACPI CPU hot-plug (GED on GSI 9) and the power button");
+	for (;;) {
+		u32 ev = cpuhp_wait_ged(), slot;
+		u8 flags;
+
+		while ((ev & GED_CPU_HOTPLUG) && cpuhp_next_event(maxcpus, &slot, &flags)) {
+			if (flags & CPUHP_INSERT) {
+				u64 t0 = kvmclock_ns();
+				int ret;
+
+				cpuhp_ost(slot, 1, 0);
+				ret = smp_start_ap(slot, ap_hello, 2000);
+				say("  hot-plug : CPU %u inserted; %s in %lu us", slot,
+				    ret ? "it did not answer INIT/SIPI" : "started with INIT/SIPI",
+				    (kvmclock_ns() - t0) / 1000);
+			} else {
+				cpuhp_ost(slot, 3, 0x84);
+				if (!cpuhp_park_ap(slot, 2000))
+					say("  hot-plug : CPU %u did not park", slot);
+				say("  hot-plug : CPU %u removal requested; parked it and ejected it: %s",
+				    slot, cpuhp_eject(slot) ? "gone" : "still present?!");
+				cpuhp_ost(slot, 3, 0);
+			}
+		}
+		if (ev & GED_PWR_BUTTON) {
+			say("  power    : the power button was pressed");
+			return;
+		}
+	}
+}
+
 int main(void)
 {
 	serial_init();
 	kvmclock_init_cpu();
+	lapic_enable();
+	cpuhp_init(VEC_GED, VEC_PARK);
 	show_boot();
 	show_acpi();
 	show_cpus();
 	show_devices();
 	if (under_xkvm)
 		GUEST_SYNC("demo-ok");
+	if (cmdline_get_u64("serve", 0))
+		serve((u32)cmdline_get_u64("maxcpus", 4));
 	power_off();
 	return 0;
 }

@@ -24,41 +24,13 @@
 #define CPUHP_FLAGS (PORT_CPUHP + 4)
 #define CPUHP_CMD (PORT_CPUHP + 5)
 #define CPUHP_DATA (PORT_CPUHP + 8)
-#define PORT_GED 0x0ce4
-#define GED_GSI 9
-#define GED_PWR_BUTTON 0x2
-#define GED_CPU_HOTPLUG 0x8
 #define VEC_GED 0x50
 #define VEC_PARK 0x51
 
-#define FLAG_ENABLED 0x1
-#define FLAG_INSERT 0x2
-#define FLAG_REMOVE 0x4
-#define FLAG_EJECT 0x8
-
-static volatile u32 ged_events;         /* ESEL bits accumulated by the handler */
-static volatile u64 insert_seen_ns[MAX_CPUS]; /* kvmclock when CSCN saw the insert */
-static volatile u32 ged_irqs;
-static volatile u32 park_req[MAX_CPUS];  /* BSP -> AP: stop yourself */
-static volatile u32 parked[MAX_CPUS];    /* AP -> BSP: about to halt for good */
 static volatile u32 generation[MAX_CPUS];
-static bool quiet;
+static volatile u64 insert_seen_ns[MAX_CPUS]; /* kvmclock when CSCN saw the insert */
 static bool refuse_next_eject;
 static u32 self_eject_slot = ~0u;
-
-static void on_ged(struct irq_frame *f)
-{
-	(void)f;
-	__atomic_or_fetch(&ged_events, inl(PORT_GED), __ATOMIC_SEQ_CST);
-	ged_irqs++;
-	lapic_eoi();
-}
-
-static void on_park(struct irq_frame *f)
-{
-	(void)f;
-	lapic_eoi();
-}
 
 static void ap_main(u32 id)
 {
@@ -66,32 +38,14 @@ static void ap_main(u32 id)
 	/* args: slot, how many times it came up, ns from CSCN seeing the insert to this AP's
 	 * first C instruction (kvmclock): _OST, INIT/SIPI, the trampoline, long mode */
 	GUEST_SYNC("ap-up", id, generation[id], ap_start_ns[id] - insert_seen_ns[id]);
-	/* Idle until asked to go: race-free sti;hlt (the IPI cannot slip in between). */
-	cli();
-	while (!park_req[id]) {
-		sti_hlt();
-		cli();
-	}
-	park_req[id] = 0;
-	__atomic_store_n(&parked[id], 1, __ATOMIC_SEQ_CST);
-	cpu_park_self(); /* play_dead: interrupts off, halt forever */
-}
-
-static void ost(u32 slot, u32 event, u32 status)
-{
-	outl(CPUHP_SEL, slot);
-	outb(CPUHP_CMD, 1);
-	outl(CPUHP_DATA, event);
-	outb(CPUHP_CMD, 2);
-	outl(CPUHP_DATA, status);
+	cpuhp_ap_idle(id);
 }
 
 static void cpu_insert(u32 slot)
 {
 	int ret;
 
-	ost(slot, 1, 0); /* _OST(insert, success): the ACPI side is done */
-	parked[slot] = 0;
+	cpuhp_ost(slot, 1, 0); /* _OST(insert, success): the ACPI side is done */
 	ret = smp_start_ap(slot, ap_main, 2000);
 	if (ret < 0)
 		gprintf("hotplug: CPU %u did not answer INIT/SIPI", slot);
@@ -102,43 +56,32 @@ static void cpu_remove(u32 slot)
 {
 	if (refuse_next_eject) {
 		refuse_next_eject = false;
-		ost(slot, 3, 0x82); /* busy: the OS keeps the CPU */
+		cpuhp_ost(slot, 3, 0x82); /* busy: the OS keeps the CPU */
 		GUEST_SYNC("eject-refused", slot);
 		return;
 	}
-	ost(slot, 3, 0x84); /* eject in progress */
-	park_req[slot] = 1;
-	lapic_send_ipi(slot, VEC_PARK);
-	GUEST_ASSERT(WAIT_UNTIL(parked[slot], 2000));
+	cpuhp_ost(slot, 3, 0x84); /* eject in progress */
+	GUEST_ASSERT(cpuhp_park_ap(slot, 2000));
 	GUEST_SYNC("ejecting", slot); /* the host times eject -> DEVICE_DELETED from here */
-	/* _EJ0 -> CEJ0, then _STA must read absent at once. */
-	outl(CPUHP_SEL, slot);
-	outb(CPUHP_FLAGS, FLAG_EJECT);
-	outl(CPUHP_SEL, slot);
-	GUEST_ASSERT_EQ(inb(CPUHP_FLAGS) & FLAG_ENABLED, 0);
-	ost(slot, 3, 0);
+	GUEST_ASSERT(cpuhp_eject(slot));
+	cpuhp_ost(slot, 3, 0);
 	GUEST_SYNC("cpu-removed", slot);
 }
 
-/* CSCN: command 0 selects the next CPU with an event; loop until none is left.  A host
- * that keeps plugging and unplugging while one scan runs feeds it more events (QEMU's CSCN
- * has no bound at all); the guard only catches an event that never clears. */
+/* CSCN: loop until no slot has an event.  A host that keeps plugging and unplugging while
+ * one scan runs feeds it more events (QEMU's CSCN has no bound at all); the guard only
+ * catches an event that never clears. */
 static void cpu_scan(u32 maxcpus)
 {
-	for (u32 guard = 0; guard < 100000; guard++) {
-		u8 flags;
-		u32 slot;
+	u32 slot;
+	u8 flags;
 
-		outb(CPUHP_CMD, 0);
-		flags = inb(CPUHP_FLAGS);
-		if (!(flags & (FLAG_INSERT | FLAG_REMOVE)))
+	for (u32 guard = 0; guard < 100000; guard++) {
+		if (!cpuhp_next_event(maxcpus, &slot, &flags))
 			return;
-		slot = inl(CPUHP_DATA);
-		GUEST_ASSERT(slot < maxcpus);
-		if (flags & FLAG_INSERT) {
+		if (flags & CPUHP_INSERT) {
 			insert_seen_ns[slot] = kvmclock_ns();
-			outb(CPUHP_FLAGS, FLAG_INSERT); /* acknowledge: Notify(Cxxx, 1) was sent */
-			GUEST_ASSERT(flags & FLAG_ENABLED);
+			GUEST_ASSERT(flags & CPUHP_PRESENT);
 			cpu_insert(slot);
 			if (slot == self_eject_slot) {
 				/* Nobody asked: the OS may eject a CPU of its own accord. */
@@ -146,17 +89,10 @@ static void cpu_scan(u32 maxcpus)
 				cpu_remove(slot);
 			}
 		} else {
-			outb(CPUHP_FLAGS, FLAG_REMOVE); /* acknowledge: Notify(Cxxx, 3) */
 			cpu_remove(slot);
 		}
 	}
 	GUEST_FAIL("CSCN did not converge");
-}
-
-static u8 flags_of(u32 slot)
-{
-	outl(CPUHP_SEL, slot);
-	return inb(CPUHP_FLAGS);
 }
 
 /* A buggy OS: every answer must be the one the interface defines. */
@@ -166,7 +102,7 @@ static void regs_selftest(u32 maxcpus)
 	outl(CPUHP_SEL, maxcpus + 5);
 	GUEST_ASSERT_EQ(inb(CPUHP_FLAGS), 0);
 	GUEST_ASSERT_EQ(inl(CPUHP_DATA), 0);
-	outb(CPUHP_FLAGS, FLAG_EJECT);
+	outb(CPUHP_FLAGS, CPUHP_EJECT);
 	outb(CPUHP_CMD, 3);
 	outl(CPUHP_SEL, 0xffffffffu);
 	GUEST_ASSERT_EQ(inl(CPUHP_SEL), 0);
@@ -179,21 +115,21 @@ static void regs_selftest(u32 maxcpus)
 	GUEST_ASSERT_EQ(inw(CPUHP_SEL + 10), 0);
 	outw(CPUHP_SEL + 6, 0xffff);
 	outb(CPUHP_SEL + 11, 0xff);
-	GUEST_ASSERT_EQ(flags_of(0) & FLAG_ENABLED, FLAG_ENABLED);
+	GUEST_ASSERT_EQ(cpuhp_flags(0) & CPUHP_PRESENT, CPUHP_PRESENT);
 	/* A 2-byte read of the status byte: the flags in the low byte. */
 	outl(CPUHP_SEL, 0);
-	GUEST_ASSERT_EQ(inw(CPUHP_FLAGS) & 0xff, FLAG_ENABLED);
+	GUEST_ASSERT_EQ(inw(CPUHP_FLAGS) & 0xff, CPUHP_PRESENT);
 	/* Eject the boot CPU, and an absent slot: both ignored. */
 	outl(CPUHP_SEL, 0);
-	outb(CPUHP_FLAGS, FLAG_EJECT);
-	GUEST_ASSERT_EQ(flags_of(0), FLAG_ENABLED);
+	outb(CPUHP_FLAGS, CPUHP_EJECT);
+	GUEST_ASSERT_EQ(cpuhp_flags(0), CPUHP_PRESENT);
 	outl(CPUHP_SEL, maxcpus - 1);
-	outb(CPUHP_FLAGS, FLAG_EJECT);
-	GUEST_ASSERT_EQ(flags_of(maxcpus - 1), 0);
+	outb(CPUHP_FLAGS, CPUHP_EJECT);
+	GUEST_ASSERT_EQ(cpuhp_flags(maxcpus - 1), 0);
 	/* Reserved control bits alone do nothing; an unknown command is ignored. */
 	outl(CPUHP_SEL, 0);
 	outb(CPUHP_FLAGS, 0xf1);
-	GUEST_ASSERT_EQ(flags_of(0), FLAG_ENABLED);
+	GUEST_ASSERT_EQ(cpuhp_flags(0), CPUHP_PRESENT);
 	outb(CPUHP_CMD, 3);
 	outb(CPUHP_CMD, 0x7f);
 	GUEST_ASSERT_EQ(inl(CPUHP_DATA), 0); /* still command 3: APIC ID of slot 0 */
@@ -204,27 +140,22 @@ static void regs_selftest(u32 maxcpus)
 int main(void)
 {
 	u32 maxcpus = (u32)cmdline_get_u64("maxcpus", 4);
-	u32 present = 0;
+	bool quiet = cmdline_get_u64("quiet", 0);
+	u32 present = 0, ged_irqs = 0;
 
-	quiet = cmdline_get_u64("quiet", 0);
 	refuse_next_eject = cmdline_get_u64("refuse_first_eject", 0);
 	self_eject_slot = (u32)cmdline_get_u64("self_eject", ~0ull);
 	GUEST_ASSERT(maxcpus >= 2 && maxcpus <= 64);
 	kvmclock_init_cpu();
 	lapic_enable();
-	irq_set_handler(VEC_GED, on_ged);
-	irq_set_handler(VEC_PARK, on_park);
-	ioapic_route(GED_GSI, VEC_GED, 0, false, false);
+	cpuhp_init(VEC_GED, VEC_PARK);
 
 	if (cmdline_get_u64("regs_selftest", 0))
 		regs_selftest(maxcpus);
 	/* The modern interface is there: selector 0, command 0, command data 2 reads 0. */
-	outl(CPUHP_SEL, 0);
-	outb(CPUHP_CMD, 0);
-	GUEST_ASSERT_EQ(inl(CPUHP_SEL), 0);
+	GUEST_ASSERT(cpuhp_modern_interface());
 	for (u32 i = 0; i < maxcpus; i++) {
-		outl(CPUHP_SEL, i);
-		if (!(inb(CPUHP_FLAGS) & FLAG_ENABLED))
+		if (!(cpuhp_flags(i) & CPUHP_PRESENT))
 			continue;
 		present++;
 		/* Boot APs: started as an OS starts them at boot. */
@@ -234,15 +165,9 @@ int main(void)
 	GUEST_SYNC("hotplug-ready", present);
 
 	for (;;) {
-		u32 ev;
+		u32 ev = cpuhp_wait_ged();
 
-		/* Race-free idle until the GED fires; the host drives everything. */
-		cli();
-		while (!ged_events) {
-			sti_hlt();
-			cli();
-		}
-		ev = __atomic_exchange_n(&ged_events, 0, __ATOMIC_SEQ_CST);
+		ged_irqs++;
 		if (!quiet)
 			gprintf("GED: events 0x%x", ev);
 		if (ev & GED_CPU_HOTPLUG)

@@ -231,6 +231,32 @@ extern volatile u64 ap_start_ns[MAX_CPUS]; /* kvmclock when each AP reached C co
 /* What Linux's play_dead does: interrupts off, halt forever. */
 NORETURN void cpu_park_self(void);
 
+/* ---- ACPI CPU hot-plug, the OS side (lib/cpuhp.c, docs/specs/acpi-cpu-hotplug.md) --- */
+#define CPUHP_PRESENT 0x1
+#define CPUHP_INSERT 0x2
+#define CPUHP_REMOVE 0x4
+#define CPUHP_EJECT 0x8
+#define CPUHP_CMD_NEXT 0
+#define CPUHP_CMD_OST_EVENT 1
+#define CPUHP_CMD_OST_STATUS 2
+#define CPUHP_CMD_APIC_ID 3
+#define GED_PWR_BUTTON 0x2
+#define GED_CPU_HOTPLUG 0x8
+/* Route the GED (GSI 9) to `ged_vector` on this CPU; `park_vec` wakes APs to park. */
+void cpuhp_init(u8 ged_vector, u8 park_vec);
+bool cpuhp_modern_interface(void);
+u8 cpuhp_flags(u32 slot);       /* selects `slot` */
+u32 cpuhp_wait_ged(void);       /* idle until the GED fires; returns ESEL's bits */
+/* CSCN's step: the next slot with an event (acknowledged); 0 when none is left. */
+int cpuhp_next_event(u32 maxcpus, u32 *slot, u8 *flags);
+void cpuhp_ost(u32 slot, u32 event, u32 status);
+/* AP side: idle until the BSP asks it to go, then halt for good (play_dead). */
+NORETURN void cpuhp_ap_idle(u32 id);
+/* BSP side: ask AP `slot` to park and wait for it. */
+bool cpuhp_park_ap(u32 slot, u64 timeout_ms);
+/* Write the eject bit for `slot`; true when _STA then reads absent. */
+bool cpuhp_eject(u32 slot);
+
 /* ---- time ---------------------------------------------------------------------------- */
 /* Nanoseconds since the VM started, from kvmclock (per CPU: call on each CPU first). */
 void kvmclock_init_cpu(void);
