@@ -204,9 +204,10 @@ void vcpu_report_fatal(struct vcpu *v, const char *what)
 	struct kvm_sregs sregs;
 	struct x86_paging pg;
 	uint8_t insn[15];
-	char hex[15 * 3 + 1] = "";
-	uint64_t lin;
+	char hex[15 * 3 + 1] = "", why[96];
+	uint64_t lin, gpa;
 	size_t n;
+	int ret;
 
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
 		log_error("vcpu %u: %s (registers unreadable: %s)", v->id, what, strerror(errno));
@@ -222,12 +223,21 @@ void vcpu_report_fatal(struct vcpu *v, const char *what)
 		snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%02x ", insn[i]);
 	if (n)
 		hex[3 * n - 1] = '\0';
+	/* Say why the bytes cannot be read: the guest's mapping, or what is behind it. */
+	ret = x86_gva_to_gpa(&v->vm->mem, &pg, lin, &gpa);
+	if (ret == -ENOENT)
+		snprintf(why, sizeof(why), "RIP is not mapped by the guest's page tables");
+	else if (ret < 0)
+		snprintf(why, sizeof(why), "the guest's page tables are not in RAM");
+	else
+		snprintf(why, sizeof(why), "RIP is guest physical 0x%llx, which is not RAM",
+			 (unsigned long long)gpa);
 	log_error("vcpu %u: %s at RIP 0x%llx (CS %04x, %s mode)", v->id, what,
 		  (unsigned long long)regs.rip, sregs.cs.selector,
 		  (sregs.efer & (1 << 10)) ? (sregs.cs.l ? "64-bit" : "compatibility")
 		  : (sregs.cr0 & 1) ? "protected" : "real");
-	log_error("vcpu %u: instruction bytes at RIP: %s", v->id,
-		  n ? hex : "(unreadable: RIP is not mapped by the guest's page tables)");
+	log_error("vcpu %u: instruction bytes at RIP: %s%s%s", v->id,
+		  n ? hex : "(unreadable)", n ? "" : ": ", n ? "" : why);
 	log_error("vcpu %u: RAX=%016llx RBX=%016llx RCX=%016llx RDX=%016llx", v->id,
 		  (unsigned long long)regs.rax, (unsigned long long)regs.rbx,
 		  (unsigned long long)regs.rcx, (unsigned long long)regs.rdx);

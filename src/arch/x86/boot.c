@@ -12,10 +12,6 @@
 
 #define ERR(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
 
-int bzimage_load(const struct guest_mem *gm, const struct mapped_file *k,
-		 const struct mapped_file *initrd, const char *cmdline, struct boot_info *boot,
-		 char *err, size_t errlen);
-
 int x86_write_boot_pagetables(const struct guest_mem *gm)
 {
 	uint64_t pml4[512] = { 0 }, pdpt[512] = { 0 }, pd[512];
@@ -48,6 +44,27 @@ int x86_write_boot_gdt(const struct guest_mem *gm)
 	return gm_write(gm, LAYOUT_GDT, gdt, sizeof(gdt));
 }
 
+int boot_place_initrd(uint64_t size, uint64_t min, uint64_t max, uint64_t *gpa, char *err,
+		      size_t errlen)
+{
+	uint64_t top = 0;
+
+	max &= ~0xfffull;
+	if (size <= max)
+		top = (max - size) & ~0xfffull;
+	if (size > max || top < min) {
+		/* -EFBIG tells x86_boot_load() to blame the initrd, not the kernel. */
+		snprintf(err, errlen, "initrd (%llu MiB) does not fit in guest RAM between the kernel "
+			 "and %llu MiB (%llu MiB free there); raise -m",
+			 (unsigned long long)((size + (1 << 20) - 1) >> 20),
+			 (unsigned long long)(max >> 20),
+			 (unsigned long long)(max > min ? (max - min) >> 20 : 0));
+		return -EFBIG;
+	}
+	*gpa = top;
+	return 0;
+}
+
 static int pvh_boot(const struct guest_mem *gm, const struct mapped_file *k,
 		    const struct mapped_file *initrd, const char *cmdline, struct boot_info *boot,
 		    char *err, size_t errlen)
@@ -56,7 +73,7 @@ static int pvh_boot(const struct guest_mem *gm, const struct mapped_file *k,
 	struct hvm_modlist_entry mod = { 0 };
 	struct hvm_memmap_table_entry mm[E820_MAX];
 	struct e820_entry e820[E820_MAX];
-	uint64_t entry = 0, end = 0, low = gm_lowmem_top(gm);
+	uint64_t entry = 0, end = 0, initrd_gpa = 0;
 	size_t cmdlen = cmdline ? strlen(cmdline) : 0;
 	unsigned n;
 	int ret;
@@ -64,34 +81,32 @@ static int pvh_boot(const struct guest_mem *gm, const struct mapped_file *k,
 	if (cmdlen + 1 > LAYOUT_CMDLINE_MAX)
 		return ERR("kernel command line is %zu bytes; at most %llu are supported", cmdlen,
 			   LAYOUT_CMDLINE_MAX - 1);
-	/* Check the initrd fits before loading anything. */
-	if (initrd && initrd->size) {
-		uint64_t top;
-		if ((ret = pvh_load_elf(gm, k, &entry, &end, err, errlen)) < 0)
-			return ret;
-		top = (low - initrd->size) & ~0xfffull;
-		if (initrd->size > low || top < end)
-			return ERR("initrd (%zu MiB) does not fit in guest RAM above the kernel (%llu "
-				   "MiB free); raise -m", initrd->size >> 20,
-				   (unsigned long long)(low > end ? (low - end) >> 20 : 0));
-		gm_write(gm, top, initrd->data, initrd->size);
-		mod.paddr = top;
+	/* Check everything before writing anything. */
+	if ((ret = pvh_parse_elf(gm, k, &entry, &end, err, errlen)) < 0)
+		return ret;
+	if (initrd && initrd->size &&
+	    (ret = boot_place_initrd(initrd->size, end, gm_lowmem_top(gm), &initrd_gpa, err,
+				     errlen)) < 0)
+		return ret;
+
+	if ((ret = pvh_load_elf(gm, k, &entry, &end, err, errlen)) < 0)
+		return ret;
+	if (initrd_gpa) {
+		mod.paddr = initrd_gpa;
 		mod.size = initrd->size;
 		si.nr_modules = 1;
 		si.modlist_paddr = LAYOUT_PVH_MODLIST;
-		gm_write(gm, LAYOUT_PVH_MODLIST, &mod, sizeof(mod));
-	} else if ((ret = pvh_load_elf(gm, k, &entry, &end, err, errlen)) < 0) {
-		return ret;
+		if (gm_write(gm, initrd_gpa, initrd->data, initrd->size) < 0 ||
+		    gm_write(gm, LAYOUT_PVH_MODLIST, &mod, sizeof(mod)) < 0)
+			return ERR("guest RAM too small for the initrd");
 	}
-
-	gm_memset(gm, LAYOUT_CMDLINE, 0, cmdlen + 1);
-	if (cmdlen)
-		gm_write(gm, LAYOUT_CMDLINE, cmdline, cmdlen);
+	if (gm_memset(gm, LAYOUT_CMDLINE, 0, cmdlen + 1) < 0 ||
+	    (cmdlen && gm_write(gm, LAYOUT_CMDLINE, cmdline, cmdlen) < 0))
+		return ERR("guest RAM too small for the command line");
 	n = e820_build(gm, e820, E820_MAX);
 	for (unsigned i = 0; i < n; i++)
 		mm[i] = (struct hvm_memmap_table_entry){ .addr = e820[i].addr, .size = e820[i].size,
 							 .type = e820[i].type };
-	gm_write(gm, LAYOUT_PVH_MEMMAP, mm, n * sizeof(mm[0]));
 
 	si.magic = XEN_HVM_START_MAGIC_VALUE;
 	si.version = 1;
@@ -99,8 +114,9 @@ static int pvh_boot(const struct guest_mem *gm, const struct mapped_file *k,
 	si.rsdp_paddr = LAYOUT_ACPI_START;
 	si.memmap_paddr = LAYOUT_PVH_MEMMAP;
 	si.memmap_entries = n;
-	gm_write(gm, LAYOUT_BOOT_PARAMS, &si, sizeof(si));
-	x86_write_boot_gdt(gm);
+	if (gm_write(gm, LAYOUT_PVH_MEMMAP, mm, n * sizeof(mm[0])) < 0 ||
+	    gm_write(gm, LAYOUT_BOOT_PARAMS, &si, sizeof(si)) < 0 || x86_write_boot_gdt(gm) < 0)
+		return ERR("guest RAM too small for the boot data");
 
 	boot->mode = BOOT_PVH32;
 	boot->entry = entry;
@@ -138,6 +154,10 @@ int x86_boot_load(const struct guest_mem *gm, const struct boot_files *files,
 		file_unmap(&k);
 		return ret;
 	}
+	if (files->initrd_path && (ret = initrd_check(initrd.data, initrd.size, why, sizeof(why))) < 0) {
+		snprintf(err, errlen, "-initrd %s: %s", files->initrd_path, why);
+		goto out;
+	}
 	if (bzimage_probe(&k)) {
 		ret = bzimage_load(gm, &k, &initrd, files->cmdline, boot, why, sizeof(why));
 	} else if (k.size >= SELFMAG && !memcmp(k.data, ELFMAG, SELFMAG)) {
@@ -149,7 +169,10 @@ int x86_boot_load(const struct guest_mem *gm, const struct boot_files *files,
 		ret = -EINVAL;
 	}
 	if (ret < 0)
-		snprintf(err, errlen, "-kernel %s: %s", files->kernel_path, why);
+		/* -EFBIG: the initrd does not fit; anything else is about the kernel. */
+		snprintf(err, errlen, "%s %s: %s", ret == -EFBIG ? "-initrd" : "-kernel",
+			 ret == -EFBIG ? files->initrd_path : files->kernel_path, why);
+out:
 	file_unmap(&initrd);
 	file_unmap(&k);
 	return ret;

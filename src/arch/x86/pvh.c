@@ -23,9 +23,13 @@ struct phdr {
 static int get_phdr(const struct mapped_file *k, bool is64, uint64_t phoff, unsigned i,
 		    unsigned phentsize, struct phdr *p)
 {
-	uint64_t off = phoff + (uint64_t)i * phentsize;
+	uint64_t off;
 
-	if (off > k->size || k->size - off < phentsize)
+	/* phoff comes from the file: no overflow, and the whole entry inside it. */
+	if (phoff > k->size || (uint64_t)i * phentsize > k->size - phoff)
+		return -EINVAL;
+	off = phoff + (uint64_t)i * phentsize;
+	if (k->size - off < phentsize)
 		return -EINVAL;
 	if (is64) {
 		Elf64_Phdr ph;
@@ -68,10 +72,15 @@ static bool find_entry_note(const uint8_t *n, uint64_t len, uint64_t *entry)
 	return false;
 }
 
-int pvh_load_elf(const struct guest_mem *gm, const struct mapped_file *k, uint64_t *entry,
-		 uint64_t *end, char *err, size_t errlen)
+static bool found_entry_in(const struct phdr *p, uint64_t entry)
 {
-	bool is64, found = false;
+	return p->memsz && entry >= p->paddr && entry - p->paddr < p->filesz;
+}
+
+int pvh_parse_elf(const struct guest_mem *gm, const struct mapped_file *k, uint64_t *entry,
+		  uint64_t *end, char *err, size_t errlen)
+{
+	bool is64, found = false, entry_loaded = false;
 	uint64_t phoff;
 	unsigned phnum, phentsize, machine, loads = 0;
 	struct phdr p;
@@ -109,8 +118,9 @@ int pvh_load_elf(const struct guest_mem *gm, const struct mapped_file *k, uint64
 	if (phnum == 0)
 		return ERR("ELF file has no program headers");
 
-	/* First pass: validate everything and find the entry note, before touching RAM. */
+	/* Validate everything and find the entry note, before touching RAM. */
 	*end = 0;
+	*entry = 0;
 	for (unsigned i = 0; i < phnum; i++) {
 		if (get_phdr(k, is64, phoff, i, phentsize, &p) < 0)
 			return ERR("truncated ELF: program header %u is past the end of the file", i);
@@ -126,12 +136,16 @@ int pvh_load_elf(const struct guest_mem *gm, const struct mapped_file *k, uint64
 					   k->size);
 			if (p.filesz > p.memsz)
 				return ERR("ELF segment %u has filesz > memsz", i);
-			if (p.memsz && !gm_is_ram(gm, p.paddr, p.memsz))
-				return ERR("ELF segment %u [0x%llx, +0x%llx) does not fit in guest RAM",
-					   i, (unsigned long long)p.paddr, (unsigned long long)p.memsz);
-			if (p.paddr < 0x100000 && p.memsz)
+			if (!p.memsz)
+				continue;
+			if (p.paddr < 0x100000)
 				return ERR("ELF segment %u at 0x%llx would overwrite the boot data below 1 MiB",
 					   i, (unsigned long long)p.paddr);
+			if (!gm_is_ram(gm, p.paddr, p.memsz))
+				return ERR("ELF segment %u [0x%llx, +0x%llx) is not inside guest RAM (%llu "
+					   "MiB below 4 GiB; raise -m?)", i, (unsigned long long)p.paddr,
+					   (unsigned long long)p.memsz,
+					   (unsigned long long)(gm_lowmem_top(gm) >> 20));
 			if (p.paddr + p.memsz > *end)
 				*end = p.paddr + p.memsz;
 			loads++;
@@ -142,15 +156,49 @@ int pvh_load_elf(const struct guest_mem *gm, const struct mapped_file *k, uint64
 			   "kernels through the PVH entry");
 	if (!loads)
 		return ERR("ELF file has no loadable segment");
-	if (*entry >= 0x100000000ull || !gm_is_ram(gm, *entry, 1))
-		return ERR("PVH entry 0x%llx is outside guest RAM", (unsigned long long)*entry);
+	/* The entry must be code we load (the note may come after its segment). */
+	for (unsigned i = 0; !entry_loaded && i < phnum; i++)
+		if (get_phdr(k, is64, phoff, i, phentsize, &p) == 0 && p.type == PT_LOAD &&
+		    found_entry_in(&p, *entry))
+			entry_loaded = true;
+	if (*entry >= 0x100000000ull || !entry_loaded)
+		return ERR("PVH entry 0x%llx is not inside a loaded segment below 4 GiB",
+			   (unsigned long long)*entry);
 
+	return 0;
+}
+
+int pvh_load_elf(const struct guest_mem *gm, const struct mapped_file *k, uint64_t *entry,
+		 uint64_t *end, char *err, size_t errlen)
+{
+	bool is64;
+	uint64_t phoff;
+	unsigned phnum, phentsize;
+	struct phdr p;
+	int ret = pvh_parse_elf(gm, k, entry, end, err, errlen);
+
+	if (ret < 0)
+		return ret;
+	is64 = k->data[EI_CLASS] == ELFCLASS64;
+	if (is64) {
+		Elf64_Ehdr eh;
+		memcpy(&eh, k->data, sizeof(eh));
+		phoff = eh.e_phoff;
+		phnum = eh.e_phnum;
+		phentsize = eh.e_phentsize;
+	} else {
+		Elf32_Ehdr eh;
+		memcpy(&eh, k->data, sizeof(eh));
+		phoff = eh.e_phoff;
+		phnum = eh.e_phnum;
+		phentsize = eh.e_phentsize;
+	}
 	for (unsigned i = 0; i < phnum; i++) {
-		get_phdr(k, is64, phoff, i, phentsize, &p);
-		if (p.type != PT_LOAD || !p.memsz)
+		if (get_phdr(k, is64, phoff, i, phentsize, &p) < 0 || p.type != PT_LOAD || !p.memsz)
 			continue;
-		gm_write(gm, p.paddr, k->data + p.offset, p.filesz);
-		gm_memset(gm, p.paddr + p.filesz, 0, p.memsz - p.filesz);
+		if (gm_write(gm, p.paddr, k->data + p.offset, p.filesz) < 0 ||
+		    gm_memset(gm, p.paddr + p.filesz, 0, p.memsz - p.filesz) < 0)
+			return ERR("ELF segment %u does not fit in guest RAM", i);
 	}
 	return 0;
 }
