@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vcpu/cpuid.h"
 #include "xkvm-config.h"
 
 struct parse_ctx {
@@ -143,29 +144,35 @@ static int opt_smp(struct parse_ctx *ctx, const char *arg)
 	}
 	opts_free(&o);
 
-	/* "-smp 0" and "cpus=0" are caught by get_count; here, the relations. */
+	/* "-smp 0" and "cpus=0" are caught by get_count; here, the relations.  Every
+	 * count is at most 4096, so products of them fit in 64 bits. */
 	if (!dies)
 		dies = 1;
 	if (!threads)
 		threads = 1;
 	if (!sockets && cores && maxcpus)
-		sockets = maxcpus / (dies * cores * threads);
+		sockets = (unsigned)(maxcpus / ((uint64_t)dies * cores * threads));
 	if (!sockets)
 		sockets = 1;
 	if (!maxcpus) {
-		if (cores)
-			maxcpus = sockets * dies * cores * threads;
-		else
+		if (cores) {
+			uint64_t n = (uint64_t)sockets * dies * cores * threads;
+			if (n > MAX_VCPUS)
+				return ERR(ctx, "-smp %s: at most %u vCPUs are supported (xAPIC IDs)", arg,
+					   MAX_VCPUS);
+			maxcpus = (unsigned)n;
+		} else {
 			maxcpus = cpus ? cpus : 1;
+		}
 	}
 	if (!cpus)
 		cpus = maxcpus;
 	if (!cores)
-		cores = maxcpus / (sockets * dies * threads);
+		cores = (unsigned)(maxcpus / ((uint64_t)sockets * dies * threads));
 	if (cpus > maxcpus)
 		return ERR(ctx, "-smp %s: maxcpus must be equal to or greater than smp (%u > %u)",
 			   arg, cpus, maxcpus);
-	if (sockets * dies * cores * threads != maxcpus)
+	if ((uint64_t)sockets * dies * cores * threads != maxcpus)
 		return ERR(ctx, "-smp %s: cpu topology: sockets (%u) * dies (%u) * cores (%u) * "
 			   "threads (%u) != maxcpus (%u)", arg, sockets, dies, cores, threads, maxcpus);
 	if (maxcpus > MAX_VCPUS)
@@ -184,8 +191,8 @@ static int add_cpu_feature(struct parse_ctx *ctx, const char *name, bool enable)
 	struct vm_config *cfg = ctx->cfg;
 	struct cpu_feature_override *f;
 
-	if (!*name || strlen(name) >= sizeof(f->name))
-		return ERR(ctx, "-cpu: invalid feature name '%s'", name);
+	if (!*name || strlen(name) >= sizeof(f->name) || !cpuid_feature_lookup(name))
+		return ERR(ctx, "-cpu: unknown CPU feature '%s'", name);
 	if (cfg->nr_cpu_feat == CFG_MAX_CPU_FEATURES)
 		return ERR(ctx, "-cpu: too many feature flags");
 	f = &cfg->cpu_feat[cfg->nr_cpu_feat++];
@@ -495,6 +502,14 @@ static int opt_display(struct parse_ctx *ctx, const char *arg)
 	return 0;
 }
 
+/* xkvm has no network device unless one is asked for: "none" is what it has anyway. */
+static int opt_no_net(struct parse_ctx *ctx, const char *arg)
+{
+	if (strcmp(arg, "none"))
+		return ERR(ctx, "%s %s: only 'none' is supported (use -device for a NIC)", ctx->opt, arg);
+	return 0;
+}
+
 static int opt_help(struct parse_ctx *ctx, const char *arg);
 static int opt_version(struct parse_ctx *ctx, const char *arg);
 
@@ -528,6 +543,8 @@ static const struct option_def options[] = {
 	{ "display", "none", opt_display, "accepted for compatibility" },
 	{ "vga", "none", opt_display, "accepted for compatibility" },
 	{ "monitor", "none", opt_display, "accepted for compatibility (use -qmp)" },
+	{ "nic", "none", opt_no_net, "accepted for compatibility (no network by default)" },
+	{ "net", "none", opt_no_net, "accepted for compatibility (no network by default)" },
 	{ "help", NULL, opt_help, "print this help and exit" },
 	{ "h", NULL, opt_help, NULL },
 	{ "version", NULL, opt_version, "print the version and exit" },
@@ -624,10 +641,6 @@ enum cmdline_result cmdline_parse(int argc, char **argv, struct vm_config *cfg, 
 	}
 	if (!cfg->kernel) {
 		snprintf(err, errlen, "no kernel given: use -kernel PATH (see --help)");
-		return CMDLINE_ERROR;
-	}
-	if (cfg->initrd && !cfg->kernel) {
-		snprintf(err, errlen, "-initrd requires -kernel");
 		return CMDLINE_ERROR;
 	}
 	return CMDLINE_RUN;

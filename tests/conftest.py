@@ -17,3 +17,8 @@ def pytest_report_header(config):
 def need_kvm():
     if not os.access('/dev/kvm', os.R_OK | os.W_OK):
         pytest.fail('/dev/kvm is not usable: the KVM tests cannot run on this host')
+
+
+def pytest_terminal_summary(terminalreporter):
+    import notchecked
+    notchecked.summary(terminalreporter)
