@@ -75,16 +75,19 @@ static int cpio_walk(const uint8_t *d, size_t n, size_t *len, char *err, size_t 
 		name_end = pos + CPIO_NEWC_HDR + namesize;
 		if (namesize > n || name_end > n)
 			return ERR("truncated cpio archive: it ends inside the name of the entry at byte %zu", pos);
+		if (namesize == sizeof("TRAILER!!!") && filesize == 0 &&
+		    !memcmp(d + pos + CPIO_NEWC_HDR, "TRAILER!!!", sizeof("TRAILER!!!"))) {
+			/* The end: its padding may be missing at the end of the file. */
+			*len = (name_end + 3) & ~(size_t)3;
+			if (*len > n)
+				*len = n;
+			return 0;
+		}
 		name_end = (name_end + 3) & ~(size_t)3;
 		data_end = name_end + filesize;
 		if (filesize > n || name_end > n || data_end > n)
 			return ERR("truncated cpio archive: the entry at byte %zu needs %u data bytes, "
 				   "the file ends first", pos, filesize);
-		if (namesize == sizeof("TRAILER!!!") &&
-		    !memcmp(d + pos + CPIO_NEWC_HDR, "TRAILER!!!", sizeof("TRAILER!!!"))) {
-			*len = data_end;
-			return 0;
-		}
 		pos = (data_end + 3) & ~(size_t)3;
 		if (pos > n)
 			pos = n;
