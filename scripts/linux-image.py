@@ -65,10 +65,11 @@ def decompress(fmt, data):
         out = lzma.LZMADecompressor(format=lzma.FORMAT_ALONE).decompress(data[:-4])
     elif fmt == 'bzip2':
         out = bz2.BZ2Decompressor().decompress(data[:-4])
-    elif fmt == 'zstd':
-        p = subprocess.run(['zstd', '-dcq'], input=data[:-4], capture_output=True)
+    elif fmt in ('zstd', 'lz4'):
+        # No decompressor in Python's standard library: the tools from scripts/deps.txt.
+        p = subprocess.run([fmt, '-dcq'], input=data[:-4], capture_output=True)
         if p.returncode:
-            die(f'zstd -d failed: {p.stderr.decode(errors="replace").strip()}')
+            die(f'{fmt} -d failed: {p.stderr.decode(errors="replace").strip()}')
         out = p.stdout
     else:
         die(f'{fmt}-compressed kernels are not supported (install a decompressor and add it)')

@@ -101,6 +101,7 @@ static void test_bzimage_loads(void **state)
 	(void)state;
 	memset(initrd_data, 0x5a, sizeof(initrd_data));
 	assert_int_equal(gm_init(&gm, 128 * MIB, LAYOUT_LOWMEM_END), 0);
+	gm_write(&gm, LAYOUT_ACPI_START, "RSD PTR ", 8); /* as the ACPI tables are */
 	ASSERT_OK(bzimage_load(&gm, &k, &initrd, "console=ttyS0 quiet", &boot, err,
 				      sizeof(err)));
 	assert_int_equal(boot.mode, BOOT_LINUX64);
@@ -389,6 +390,7 @@ static void test_pvh_boot_from_files(void **state)
 
 	(void)state;
 	assert_int_equal(gm_init(&gm, 64 * MIB, LAYOUT_LOWMEM_END), 0);
+	gm_write(&gm, LAYOUT_ACPI_START, "RSD PTR ", 8);
 	make_elf(&e, 0x200000, 0x200010);
 	f.kernel_path = write_file("kernel.elf", &e, sizeof(e));
 	f.initrd_path = write_file("initrd.cpio", cpio, sizeof(cpio) - 1);
@@ -413,6 +415,12 @@ static void test_pvh_boot_from_files(void **state)
 		    mm[i].addr + mm[i].size >= LAYOUT_ACPI_END)
 			acpi_reserved = true;
 	assert_true(acpi_reserved);
+
+	/* No ACPI tables: no RSDP pointer either. */
+	gm_memset(&gm, LAYOUT_ACPI_START, 0, 8);
+	ASSERT_OK(x86_boot_load(&gm, &f, &boot, err, sizeof(err)));
+	assert_int_equal(gm_read(&gm, boot.info_gpa, &si, sizeof(si)), 0);
+	assert_int_equal(si.rsdp_paddr, 0);
 	gm_destroy(&gm);
 }
 

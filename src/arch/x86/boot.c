@@ -44,6 +44,15 @@ int x86_write_boot_gdt(const struct guest_mem *gm)
 	return gm_write(gm, LAYOUT_GDT, gdt, sizeof(gdt));
 }
 
+uint64_t x86_rsdp_addr(const struct guest_mem *gm)
+{
+	char sig[8];
+
+	if (gm_read(gm, LAYOUT_ACPI_START, sig, sizeof(sig)) < 0 || memcmp(sig, "RSD PTR ", 8))
+		return 0;
+	return LAYOUT_ACPI_START;
+}
+
 int boot_place_initrd(uint64_t size, uint64_t min, uint64_t max, uint64_t *gpa, char *err,
 		      size_t errlen)
 {
@@ -111,7 +120,7 @@ static int pvh_boot(const struct guest_mem *gm, const struct mapped_file *k,
 	si.magic = XEN_HVM_START_MAGIC_VALUE;
 	si.version = 1;
 	si.cmdline_paddr = LAYOUT_CMDLINE;
-	si.rsdp_paddr = LAYOUT_ACPI_START;
+	si.rsdp_paddr = x86_rsdp_addr(gm);
 	si.memmap_paddr = LAYOUT_PVH_MEMMAP;
 	si.memmap_entries = n;
 	if (gm_write(gm, LAYOUT_PVH_MEMMAP, mm, n * sizeof(mm[0])) < 0 ||

@@ -63,6 +63,10 @@ int initrd_check(const uint8_t *data, size_t size, char *err, size_t errlen);
 int boot_place_initrd(uint64_t size, uint64_t min, uint64_t max, uint64_t *gpa, char *err,
 		      size_t errlen);
 
+/* LAYOUT_ACPI_START when the ACPI tables (built before the kernel is loaded) start
+ * with an RSDP there, else 0: the kernel then looks for ACPI on its own. */
+uint64_t x86_rsdp_addr(const struct guest_mem *gm);
+
 /* Identity page tables (4 GiB, 2 MiB pages) and the boot GDT, for 64-bit entry. */
 int x86_write_boot_pagetables(const struct guest_mem *gm);
 int x86_write_boot_gdt(const struct guest_mem *gm);

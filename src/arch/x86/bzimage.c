@@ -148,7 +148,7 @@ int bzimage_load(const struct guest_mem *gm, const struct mapped_file *k,
 	bp.hdr.ramdisk_size = initrd_gpa ? (uint32_t)initrd->size : 0;
 	bp.ext_ramdisk_size = initrd_gpa ? (uint32_t)((uint64_t)initrd->size >> 32) : 0;
 	bp.hdr.setup_data = 0;
-	bp.acpi_rsdp_addr = LAYOUT_ACPI_START;
+	bp.acpi_rsdp_addr = x86_rsdp_addr(gm);
 	nr_e820 = e820_build(gm, e820, E820_MAX);
 	bp.e820_entries = (uint8_t)nr_e820;
 	for (unsigned i = 0; i < nr_e820; i++) {
