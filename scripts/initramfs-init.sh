@@ -5,7 +5,8 @@
 # It prints markers the tests wait for, one per line, each starting with "XKVM-":
 #
 #   XKVM-INIT: start                      /init runs (user space reached)
-#   XKVM-INIT: cpus=N kernel=RELEASE      after proc, sys and devtmpfs are mounted
+#   XKVM-INIT: cpus=N possible=LIST kernel=RELEASE
+#                                         after proc, sys and devtmpfs are mounted
 #   XKVM-RUN: begin / XKVM-RUN: end rc=N  around the commands of xkvm_run=
 #   XKVM-SHELL: ready                     a shell reads commands from the console
 #   XKVM-POWEROFF                         just before the power-off
@@ -20,7 +21,8 @@ echo "XKVM-INIT: start"
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
-echo "XKVM-INIT: cpus=$(grep -c ^processor /proc/cpuinfo) kernel=$(uname -r)"
+echo "XKVM-INIT: cpus=$(grep -c ^processor /proc/cpuinfo)" \
+	"possible=$(cat /sys/devices/system/cpu/possible) kernel=$(uname -r)"
 
 if [ -n "$xkvm_run" ]; then
 	echo "XKVM-RUN: begin"
