@@ -2,8 +2,10 @@
 #include "vm/memory.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define GIB (1ull << 30)
 
@@ -133,4 +135,28 @@ int gm_memset(const struct guest_mem *gm, uint64_t gpa, int c, size_t len)
 uint64_t gm_lowmem_top(const struct guest_mem *gm)
 {
 	return gm->region[0].gpa + gm->region[0].size;
+}
+
+int gm_resident_bytes(const struct guest_mem *gm, uint64_t *bytes)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), pages = (gm->mapping_size + page - 1) / page;
+	unsigned char *vec;
+	uint64_t n = 0;
+
+	*bytes = 0;
+	if (!gm->mapping)
+		return 0;
+	vec = malloc(pages);
+	if (!vec)
+		return -ENOMEM;
+	if (mincore(gm->mapping, gm->mapping_size, vec) < 0) {
+		int ret = -errno;
+		free(vec);
+		return ret;
+	}
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	free(vec);
+	*bytes = n * page;
+	return 0;
 }

@@ -47,6 +47,10 @@ int gm_memset(const struct guest_mem *gm, uint64_t gpa, int c, size_t len);
 /* True when [gpa, gpa + len) is entirely RAM. */
 bool gm_is_ram(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 
+/* Bytes of guest RAM resident in the host (pages the guest or xkvm touched), from
+ * mincore() on the RAM mapping.  0 or -errno. */
+int gm_resident_bytes(const struct guest_mem *gm, uint64_t *bytes);
+
 /* Highest RAM address + 1 below 4 GiB. */
 uint64_t gm_lowmem_top(const struct guest_mem *gm);
 

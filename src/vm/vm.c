@@ -579,6 +579,25 @@ int vm_cont(struct vm *vm)
 	return 0;
 }
 
+/* At the end of a run: how much memory the VMM holds beyond the guest's RAM (bench/boot). */
+static void vm_trace_memory(struct vm *vm)
+{
+	unsigned long long size, resident = 0;
+	uint64_t touched = 0;
+	FILE *f;
+
+	if (!trace_event_enabled(&vm->trace, TRACE_VM_MEMORY))
+		return;
+	f = fopen("/proc/self/statm", "r");
+	if (!f || fscanf(f, "%llu %llu", &size, &resident) != 2)
+		resident = 0;
+	if (f)
+		fclose(f);
+	gm_resident_bytes(&vm->mem, &touched);
+	trace_vm_memory(&vm->trace, resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024,
+			vm->mem.ram_size / 1024, touched / 1024);
+}
+
 int vm_run(struct vm *vm)
 {
 	int ret;
@@ -595,5 +614,6 @@ int vm_run(struct vm *vm)
 	}
 	ret = loop_run(&vm->loop);
 	vm_pause_all(vm);
+	vm_trace_memory(vm);
 	return ret < 0 ? 1 : vm->exit_status;
 }
