@@ -126,11 +126,14 @@ class Console:
             self.exit_time = time.monotonic() - self.t0
         return False
 
-    def wait(self, regex, timeout):
+    def wait(self, regex, timeout, give_up=None):
         """The first line from here on matching regex, as (Line, match); None if the
-        VMM exited or the time ran out first."""
+        VMM exited, the time ran out, or `give_up` (a regex) matched its stderr first
+        (QEMU stops the guest on a KVM internal error but does not exit)."""
         deadline = time.monotonic() + timeout
         while True:
+            if give_up is not None and give_up.search(self.stderr):
+                return None
             while self._next < len(self.lines):
                 line = self.lines[self._next]
                 self._next += 1
