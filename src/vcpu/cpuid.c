@@ -84,7 +84,7 @@ static const struct cpuid_feature features[] = {
 
 /*
  * KVM-PVM emulates guest CPL0 code, and its emulator lacks these instructions (measured
- * one by one with a guest program; docs/kvm-pvm-host.md): cmpxchg16b, popcnt, crc32
+ * one by one with a guest program; docs/linux-boot.md): cmpxchg16b, popcnt, crc32
  * (SSE4.2), movbe (#UD), AES-NI, pclmulqdq, xgetbv/xrstor (XSAVE), rdtscp, BMI1 (andn,
  * bextr, blsi), BMI2 (shlx, rorx, pdep, mulx, ...), adcx (ADX), clac/stac (SMAP), clwb,
  * SHA-NI, rdpid (#UD).  IA32_ARCH_CAPABILITIES is not usable there; FSGSBASE, INVPCID,
