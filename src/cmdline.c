@@ -73,7 +73,8 @@ static int opt_name(struct parse_ctx *ctx, const char *arg)
 	opts_get(&o, "debug-threads");
 	ret = check_unused(ctx, &o);
 	if (!ret) {
-		/* arg outlives the parse (it is argv); find the guest name inside it. */
+		/* The last -name wins; the value is copied out of the parsed options. */
+		free((char *)ctx->cfg->name);
 		ctx->cfg->name = guest ? strdup(guest) : NULL;
 	}
 	opts_free(&o);

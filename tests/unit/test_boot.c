@@ -201,6 +201,15 @@ static void test_bzimage_refused(void **state)
 	ASSERT_ERR(bzimage_parse(&k, 64 * MIB, 0, &bi, err, sizeof(err)), "needs 76 MiB");
 	hdr_of(img)->init_size = 8 * MIB;
 
+	hdr_of(img)->pref_address = 1ull << 40;
+	ASSERT_ERR(bzimage_parse(&k, 64 * MIB, 0, &bi, err, sizeof(err)), "wants to run at");
+	hdr_of(img)->pref_address = UINT64_MAX;
+	ASSERT_ERR(bzimage_parse(&k, 64 * MIB, 0, &bi, err, sizeof(err)), "wants to run at");
+	hdr_of(img)->pref_address = 0x1000000;
+	hdr_of(img)->kernel_alignment = 0x300000;
+	ASSERT_ERR(bzimage_parse(&k, 64 * MIB, 0, &bi, err, sizeof(err)), "not a power of two");
+	hdr_of(img)->kernel_alignment = 0x200000;
+
 	ASSERT_ERR(bzimage_parse(&k, 64 * MIB, 2048, &bi, err, sizeof(err)), "at most 2047");
 	memset(longline, 'x', sizeof(longline) - 1);
 	longline[sizeof(longline) - 1] = '\0';

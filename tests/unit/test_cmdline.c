@@ -99,6 +99,16 @@ static void test_qemu_direct_boot_line(void **state)
 	assert_false(p.cfg.qmp[0].wait);
 	cmdline_free(&p.cfg);
 
+	/* Repeated options: the last one wins, nothing leaks (ASan). */
+	PARSE(&p, "-kernel", "a", "-kernel", "b", "-name", "one", "-name", "two",
+	      "-serial", "file:/tmp/1", "-serial", "file:/tmp/2", "-append", "x", "-append", "y");
+	assert_int_equal(p.r, CMDLINE_RUN);
+	assert_string_equal(p.cfg.kernel, "b");
+	assert_string_equal(p.cfg.name, "two");
+	assert_string_equal(p.cfg.serial_path, "/tmp/2");
+	assert_string_equal(p.cfg.append, "y");
+	cmdline_free(&p.cfg);
+
 	/* The q35 spelling and the legacy QMP flags too. */
 	PARSE(&p, "-machine", "q35,accel=kvm", "-kernel", "k", "-qmp", "unix:/tmp/q,server,nowait",
 	      "--no-reboot");

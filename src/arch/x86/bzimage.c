@@ -78,8 +78,15 @@ int bzimage_parse(const struct mapped_file *k, uint64_t lowmem_top, size_t cmdle
 	 * must be RAM.  (Not relocatable: pref_address is LOAD_PHYSICAL_ADDR, same result.)
 	 */
 	load_base = hdr.pref_address > LAYOUT_KERNEL_START ? hdr.pref_address : LAYOUT_KERNEL_START;
+	if (load_base >= lowmem_top)
+		return ERR("this kernel wants to run at 0x%llx, beyond the guest's %llu MiB of RAM "
+			   "below 4 GiB (raise -m)", (unsigned long long)load_base,
+			   (unsigned long long)(lowmem_top >> 20));
 	if (hdr.relocatable_kernel && hdr.kernel_alignment > 1) {
 		uint64_t a = hdr.kernel_alignment;
+		if (a & (a - 1))
+			return ERR("bzImage kernel_alignment 0x%llx is not a power of two",
+				   (unsigned long long)a);
 		load_base = (load_base + a - 1) & ~(a - 1);
 	}
 	bi->load_end = load_base + (hdr.init_size > bi->kernel_size ? hdr.init_size : bi->kernel_size);
