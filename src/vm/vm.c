@@ -586,7 +586,7 @@ static void vm_trace_memory(struct vm *vm)
 	uint64_t touched = 0;
 	FILE *f;
 
-	if (!trace_event_enabled(&vm->trace, TRACE_VM_MEMORY))
+	if (!trace_event_enabled(&vm->trace, TRACE_MEMORY_USAGE))
 		return;
 	f = fopen("/proc/self/statm", "r");
 	if (!f || fscanf(f, "%llu %llu", &size, &resident) != 2)
@@ -594,7 +594,7 @@ static void vm_trace_memory(struct vm *vm)
 	if (f)
 		fclose(f);
 	gm_resident_bytes(&vm->mem, &touched);
-	trace_vm_memory(&vm->trace, resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024,
+	trace_memory_usage(&vm->trace, resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024,
 			vm->mem.ram_size / 1024, touched / 1024);
 }
 
