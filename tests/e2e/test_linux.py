@@ -89,7 +89,7 @@ def test_linux_boot(imgs, entry, cpus, maxcpus):
         assert got[1].group(1) == imgs['kernel_release'], con.log()
 
         # 2. ACPI tables and 3. the CPU count line (ACPI's lines come first).
-        got = con.wait(MILESTONES['smp'], DEADLINE['smp'] - (con.lines[-1].t if con.lines else 0))
+        got = con.wait(MILESTONES['smp'], DEADLINE['smp'] - con.elapsed())
         if got is None:
             text = con.text()
             remaining = order[1:] if 'ACPI: RSDP' not in text else order[2:]

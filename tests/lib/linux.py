@@ -119,6 +119,10 @@ class Console:
             for l in done:
                 self.lines.append(Line(now, l.decode(errors='replace').rstrip('\r')))
 
+    def elapsed(self):
+        """Seconds since the VMM started."""
+        return time.monotonic() - self.t0
+
     def alive(self):
         if self.proc.poll() is None:
             return True
