@@ -74,6 +74,16 @@ _Static_assert(sizeof(struct xen_add_to_physmap_compat) == 16, "compat ABI");
 _Static_assert(offsetof(struct xen_add_to_physmap, space) ==
 	       offsetof(struct xen_add_to_physmap_compat, space), "compat ABI");
 
+/* struct sched_poll from a 32-bit caller: a 32-bit handle, and i386 aligns uint64_t to
+ * 4 bytes. */
+struct sched_poll_compat {
+	uint32_t ports;
+	uint32_t nr_ports;
+	uint32_t timeout_lo, timeout_hi;
+};
+_Static_assert(sizeof(struct sched_poll) == 24, "ABI");
+_Static_assert(offsetof(struct sched_poll, timeout) == 16, "ABI");
+
 /* Guest-visible error numbers are Xen's (<xen/errno.h>).  They equal Linux's on x86, but
  * the code that answers a guest says XEN_Exxx so the intent is explicit. */
 

@@ -8,6 +8,7 @@
 
 #include "xen/cpuid.h"
 #include "xen/hcall_page.h"
+#include "xen/pvclock.h"
 
 void xen_config_default(struct xen_config *c, unsigned max_vcpus)
 {
@@ -18,6 +19,7 @@ void xen_config_default(struct xen_config *c, unsigned max_vcpus)
 		.hypercall_msr = XEN_HYPERCALL_MSR_DEFAULT,
 		.hcall_port = XEN_HCALL_PORT_DEFAULT,
 		.max_vcpus = max_vcpus,
+		.console_gfn = XEN_INVALID_GFN,
 	};
 }
 
@@ -40,10 +42,32 @@ static void ops_upcall(void *opaque, unsigned vcpu)
 	xen_domain_upcall(opaque, vcpu);
 }
 
+static void ops_pending(void *opaque, unsigned vcpu, uint32_t port)
+{
+	struct xen_domain *x = opaque;
+
+	(void)port;
+	if (x->ops->wake)
+		x->ops->wake(x->opaque, vcpu);
+}
+
+static void ops_backend_notify(void *opaque, uint32_t port)
+{
+	struct xen_domain *x = opaque;
+
+	if (port != atomic_load(&x->pvcons.port))
+		return;
+	atomic_store(&x->pvcons.used, true);
+	if (x->ops->console_notify)
+		x->ops->console_notify(x->opaque);
+}
+
 static const struct evtchn_shared_ops shared_ops = {
 	.shared_info = ops_shared_info,
 	.vcpu_info = ops_vcpu_info,
 	.upcall = ops_upcall,
+	.pending = ops_pending,
+	.backend_notify = ops_backend_notify,
 };
 
 /* ---- timers: the clock and arming are the VMM's, firing is VIRQ_TIMER ---- */
@@ -87,6 +111,9 @@ int xen_domain_init(struct xen_domain *x, const struct xen_config *cfg,
 	int ret;
 
 	if (!cfg->max_vcpus || !cfg->version || !xen_hcall_port_ok(cfg->hcall_port) ||
+	    (cfg->console_gfn != XEN_INVALID_GFN &&
+	     (cfg->console_gfn > (UINT64_MAX >> XEN_PAGE_SHIFT) ||
+	      !gm_ptr(gm, cfg->console_gfn << XEN_PAGE_SHIFT, XEN_PAGE_SIZE))) ||
 	    (cfg->cpuid_base != XEN_CPUID_BASE && cfg->cpuid_base != XEN_CPUID_BASE_WITH_KVM) ||
 	    cfg->domid >= DOMID_FIRST_RESERVED || !ops || !ops->now)
 		return -EINVAL;
@@ -111,6 +138,12 @@ int xen_domain_init(struct xen_domain *x, const struct xen_config *cfg,
 	pthread_mutex_init(&x->lock, NULL);
 	pthread_mutex_init(&x->gsi_lock, NULL);
 	pthread_mutex_init(&x->console_lock, NULL);
+	pthread_mutex_init(&x->pvcons.lock, NULL);
+	pthread_mutex_init(&x->time_lock, NULL);
+	if ((ret = xen_domain_console_connect(x))) {
+		xen_domain_destroy(x);
+		return ret;
+	}
 	return 0;
 err_evtchn:
 	evtchn_destroy(&x->evtchn);
@@ -132,6 +165,8 @@ void xen_domain_destroy(struct xen_domain *x)
 	pthread_mutex_destroy(&x->lock);
 	pthread_mutex_destroy(&x->gsi_lock);
 	pthread_mutex_destroy(&x->console_lock);
+	pthread_mutex_destroy(&x->pvcons.lock);
+	pthread_mutex_destroy(&x->time_lock);
 	free(x->vcpu);
 	x->vcpu = NULL;
 }
@@ -183,6 +218,9 @@ void xen_domain_soft_reset(struct xen_domain *x)
 	x->gsi_asserted = false;
 	pthread_mutex_unlock(&x->gsi_lock);
 	xen_shinfo_reset(&x->shinfo);
+	/* The toolstack's part: the console comes back on a fresh channel and ring. */
+	atomic_store(&x->pvcons.port, 0);
+	xen_domain_console_connect(x);
 }
 
 void xen_domain_timer_expired(struct xen_domain *x, unsigned vcpu)
@@ -231,8 +269,10 @@ void xen_domain_upcall(struct xen_domain *x, unsigned vcpu)
 	x->stats.upcalls_dropped++;
 }
 
-void xen_domain_callback_poll(struct xen_domain *x)
+bool xen_domain_callback_poll(struct xen_domain *x)
 {
+	bool asserted;
+
 	pthread_mutex_lock(&x->gsi_lock);
 	if (x->gsi_asserted &&
 	    !evtchn_2l_upcall_pending(layout(x), xen_vcpu_info_ptr(&x->shinfo, 0))) {
@@ -240,7 +280,9 @@ void xen_domain_callback_poll(struct xen_domain *x)
 		if (x->ops->set_gsi)
 			x->ops->set_gsi(x->opaque, x->gsi_level_gsi, 0);
 	}
+	asserted = x->gsi_asserted;
 	pthread_mutex_unlock(&x->gsi_lock);
+	return asserted;
 }
 
 int xen_domain_set_callback(struct xen_domain *x, uint64_t param)
@@ -265,4 +307,163 @@ void xen_domain_reassert(struct xen_domain *x)
 		if (evtchn_2l_upcall_pending(layout(x), xen_vcpu_info_ptr(&x->shinfo, v)))
 			xen_domain_upcall(x, v);
 	}
+}
+
+/* ---- time ---- */
+
+void xen_domain_update_time(struct xen_domain *x, unsigned vcpu)
+{
+	struct vcpu_time_info t;
+	uint8_t *vi;
+	void *area = NULL;
+	uint64_t gpa;
+
+	if (vcpu >= x->cfg.max_vcpus || !x->ops->time_info)
+		return;
+	pthread_mutex_lock(&x->time_lock);
+	if (!x->ops->time_info(x->opaque, vcpu, &t))
+		goto out;
+	atomic_fetch_add(&x->stats.time_updates, 1);
+	/* vcpu_info.time is at the same offset in both layouts. */
+	if ((vi = xen_vcpu_info_ptr(&x->shinfo, vcpu)))
+		xen_pvclock_publish(vi + offsetof(struct vcpu_info, time), &t);
+	pthread_mutex_lock(&x->lock);
+	gpa = x->vcpu[vcpu].time_info_gpa;
+	if (gpa != XEN_INVALID_GPA)
+		area = gm_ptr(x->gm, gpa, sizeof(struct vcpu_time_info));
+	pthread_mutex_unlock(&x->lock);
+	if (area)
+		xen_pvclock_publish(area, &t);
+out:
+	pthread_mutex_unlock(&x->time_lock);
+}
+
+/* ---- the PV console, xkvm's end ---- */
+
+static struct xencons_interface *console_ring(struct xen_domain *x)
+{
+	if (x->cfg.console_gfn == XEN_INVALID_GFN || !atomic_load(&x->pvcons.port))
+		return NULL;
+	return gm_ptr(x->gm, x->cfg.console_gfn << XEN_PAGE_SHIFT, XEN_PAGE_SIZE);
+}
+
+int xen_domain_console_connect(struct xen_domain *x)
+{
+	void *page;
+	int port;
+
+	if (x->cfg.console_gfn == XEN_INVALID_GFN)
+		return 0;
+	page = gm_ptr(x->gm, x->cfg.console_gfn << XEN_PAGE_SHIFT, XEN_PAGE_SIZE);
+	if (!page)
+		return -EINVAL;
+	pthread_mutex_lock(&x->pvcons.lock);
+	memset(page, 0, XEN_PAGE_SIZE);
+	port = evtchn_bind_backend(&x->evtchn, 1);
+	if (port > 0) {
+		atomic_store(&x->pvcons.port, (uint32_t)port);
+		atomic_store(&x->pvcons.used, false);
+		pthread_mutex_lock(&x->lock);
+		x->params[HVM_PARAM_CONSOLE_PFN] = x->cfg.console_gfn;
+		x->params[HVM_PARAM_CONSOLE_EVTCHN] = (uint32_t)port;
+		pthread_mutex_unlock(&x->lock);
+	}
+	pthread_mutex_unlock(&x->pvcons.lock);
+	return port < 0 ? port : 0;
+}
+
+void xen_domain_console_disconnect(struct xen_domain *x)
+{
+	uint32_t port;
+
+	pthread_mutex_lock(&x->pvcons.lock);
+	port = atomic_exchange(&x->pvcons.port, 0);
+	if (port && evtchn_is_backend_port(&x->evtchn, port))
+		evtchn_host_close(&x->evtchn, port);
+	pthread_mutex_lock(&x->lock);
+	x->params[HVM_PARAM_CONSOLE_PFN] = 0;
+	x->params[HVM_PARAM_CONSOLE_EVTCHN] = 0;
+	pthread_mutex_unlock(&x->lock);
+	pthread_mutex_unlock(&x->pvcons.lock);
+}
+
+int xen_domain_console_resume(struct xen_domain *x)
+{
+	uint64_t pfn, port;
+
+	if (x->cfg.console_gfn == XEN_INVALID_GFN)
+		return 0;
+	pthread_mutex_lock(&x->lock);
+	pfn = x->params[HVM_PARAM_CONSOLE_PFN];
+	port = x->params[HVM_PARAM_CONSOLE_EVTCHN];
+	pthread_mutex_unlock(&x->lock);
+	if (pfn == x->cfg.console_gfn && port && port < EVTCHN_MAX_PORTS &&
+	    evtchn_is_backend_port(&x->evtchn, (uint32_t)port)) {
+		atomic_store(&x->pvcons.port, (uint32_t)port);
+		return 0;
+	}
+	return xen_domain_console_connect(x);
+}
+
+bool xen_domain_console_used(struct xen_domain *x)
+{
+	return atomic_load(&x->pvcons.port) && atomic_load(&x->pvcons.used);
+}
+
+size_t xen_domain_console_in_room(struct xen_domain *x)
+{
+	struct xencons_interface *ring;
+	size_t room = 0;
+
+	pthread_mutex_lock(&x->pvcons.lock);
+	if ((ring = console_ring(x)))
+		room = xen_console_in_room(ring, &x->pvcons.stats);
+	pthread_mutex_unlock(&x->pvcons.lock);
+	return room;
+}
+
+size_t xen_domain_console_service(struct xen_domain *x,
+				  size_t (*sink)(void *opaque, const char *buf, size_t len),
+				  void *opaque, const char *input, size_t len)
+{
+	struct xencons_interface *ring;
+	size_t out = 0, in = 0;
+	uint32_t port;
+
+	pthread_mutex_lock(&x->pvcons.lock);
+	port = atomic_load(&x->pvcons.port);
+	if ((ring = console_ring(x))) {
+		out = xen_console_drain(ring, sink, opaque, &x->pvcons.stats);
+		if (input && len)
+			in = xen_console_fill(ring, input, len, &x->pvcons.stats);
+	}
+	pthread_mutex_unlock(&x->pvcons.lock);
+	/* As xenconsoled: notify after consuming output (the guest may wait for room) and
+	 * after producing input. */
+	if (ring && (out || in))
+		evtchn_backend_raise(&x->evtchn, port);
+	return in;
+}
+
+int xen_domain_evtchn_reset(struct xen_domain *x, uint16_t dom)
+{
+	int ret = evtchn_reset(&x->evtchn, dom);
+
+	if (ret == 0 && x->cfg.console_gfn != XEN_INVALID_GFN) {
+		/* The toolstack re-creates the console channel on the same ring. */
+		uint32_t port;
+
+		pthread_mutex_lock(&x->pvcons.lock);
+		port = (uint32_t)evtchn_bind_backend(&x->evtchn, 1);
+		if ((int)port > 0) {
+			atomic_store(&x->pvcons.port, port);
+			pthread_mutex_lock(&x->lock);
+			x->params[HVM_PARAM_CONSOLE_EVTCHN] = port;
+			pthread_mutex_unlock(&x->lock);
+		} else {
+			atomic_store(&x->pvcons.port, 0);
+		}
+		pthread_mutex_unlock(&x->pvcons.lock);
+	}
+	return ret;
 }

@@ -23,6 +23,7 @@
 #include "util/log.h"
 #include "vm/memory.h"
 #include "xen/abi.h"
+#include "xen/console.h"
 #include "xen/evtchn.h"
 #include "xen/shinfo.h"
 #include "xen/timer.h"
@@ -36,6 +37,8 @@ struct xen_config {
 	unsigned max_vcpus;     /* Xen vCPU ids 0 .. max_vcpus-1 (xkvm: slot = APIC ID) */
 	bool pvclock;           /* vcpu_time_info is maintained: advertise
 				 * XENFEAT_hvm_safe_pvclock */
+	uint64_t console_gfn;   /* the PV console ring's frame (reserved, not RAM the
+				 * guest allocates); XEN_INVALID_GFN: no PV console */
 };
 
 void xen_config_default(struct xen_config *c, unsigned max_vcpus);
@@ -57,6 +60,21 @@ struct xen_host_ops {
 	void (*wallclock)(void *opaque, uint64_t *sec, uint32_t *nsec);
 	/* CONSOLEIO_write, one line at a time (printable characters only, no newline). */
 	void (*console_line)(void *opaque, const char *line, size_t len);
+	/* The clock description for vCPU `vcpu` (xen/pvclock.h), consistent with now().
+	 * Returns false when it cannot be had.  NULL: vcpu_time_info is never written. */
+	bool (*time_info)(void *opaque, unsigned vcpu, struct vcpu_time_info *t);
+	/* SCHEDOP_block / SCHEDOP_poll, on the calling vCPU's thread: wait until done(arg),
+	 * until Xen system time `deadline` (0: none), or until the vCPU must stop running
+	 * guest code (pause, reset, shutdown), re-checking done() after every wake().
+	 * Returning early is allowed.  NULL: return at once (a spurious wake-up). */
+	void (*wait)(void *opaque, unsigned vcpu, uint64_t deadline, bool (*done)(void *arg),
+		     void *arg);
+	/* Something a waiter may be waiting for happened (a port went pending).  Any thread,
+	 * with the event-channel lock held: must not block.  May be NULL. */
+	void (*wake)(void *opaque, unsigned vcpu);
+	/* The guest notified its PV console channel (it wrote output, or read input).  Any
+	 * thread, evtchn lock held: schedule xen_domain_console_service(), do not call it. */
+	void (*console_notify)(void *opaque);
 };
 
 struct xen_vcpu {
@@ -69,6 +87,15 @@ struct xen_vcpu {
 
 struct xen_domain_stats {
 	_Atomic uint64_t hypercalls, unknown, upcalls_vector, upcalls_gsi, upcalls_dropped;
+	_Atomic uint64_t blocks, polls, time_updates;
+};
+
+/* xkvm's end of the guest's PV console (HVM_PARAM_CONSOLE_PFN/_EVTCHN). */
+struct xen_domain_console {
+	pthread_mutex_t lock;     /* the ring, from the main thread and vCPU threads */
+	_Atomic uint32_t port;    /* the guest's port; 0: not connected */
+	_Atomic bool used;        /* the guest has notified the channel once */
+	struct xen_console_stats stats;
 };
 
 struct xen_domain {
@@ -94,6 +121,9 @@ struct xen_domain {
 	pthread_mutex_t console_lock;
 	char console[XEN_CONSOLE_LINE_MAX];
 	size_t console_len;
+
+	struct xen_domain_console pvcons;
+	pthread_mutex_t time_lock;          /* one writer of vcpu_time_info at a time */
 
 	struct ratelimit rl;
 	struct xen_domain_stats stats;
@@ -122,9 +152,11 @@ void xen_domain_soft_reset(struct xen_domain *x);
 /* The host timer of `vcpu` went off. */
 void xen_domain_timer_expired(struct xen_domain *x, unsigned vcpu);
 
-/* With a GSI callback: call after vCPU 0 exits; drops the GSI once the guest has cleared
- * vCPU 0's evtchn_upcall_pending (it is level-triggered, the guest acks by clearing). */
-void xen_domain_callback_poll(struct xen_domain *x);
+/* With a GSI callback: call after the guest acknowledged it (vCPU 0 exits, or the
+ * GSI's EOI); drops the GSI once the guest has cleared vCPU 0's evtchn_upcall_pending
+ * (it is level-triggered, the guest acks by clearing).  Returns true while the GSI
+ * stays asserted (the caller re-triggers an edge-resampled line). */
+bool xen_domain_callback_poll(struct xen_domain *x);
 
 /* The upcall path: evtchn_upcall_pending of `vcpu` went 0 -> 1. */
 void xen_domain_upcall(struct xen_domain *x, unsigned vcpu);
@@ -136,5 +168,32 @@ int xen_domain_set_callback(struct xen_domain *x, uint64_t param);
 /* Re-deliver to every vCPU whose evtchn_upcall_pending is already set (after the
  * guest changes how upcalls are delivered). */
 void xen_domain_reassert(struct xen_domain *x);
+
+/* Rewrite vCPU `vcpu`'s vcpu_time_info (in its vcpu_info and its registered time area)
+ * from ops->time_info.  Any thread. */
+void xen_domain_update_time(struct xen_domain *x, unsigned vcpu);
+
+/* EVTCHNOP_reset from the guest: every port closed, then xkvm's back-end channels (the
+ * PV console) connected again, as a toolstack does.  0 or -XEN_ESRCH. */
+int xen_domain_evtchn_reset(struct xen_domain *x, uint16_t dom);
+
+/* The PV console (cfg.console_gfn): connect it (clear the ring, bind the back-end port,
+ * set HVM_PARAM_CONSOLE_PFN/_EVTCHN), and take it down.  Connecting is done at
+ * xen_domain_init, after a soft reset and after EVTCHNOP_reset.  0 or -ENOSPC. */
+int xen_domain_console_connect(struct xen_domain *x);
+void xen_domain_console_disconnect(struct xen_domain *x);
+/* Adopt the console a state load restored (its port and parameters); connect a fresh one
+ * when the blob had none. */
+int xen_domain_console_resume(struct xen_domain *x);
+/* Main thread: move guest output to `sink` (bytes taken; fewer: no room now) and
+ * `input` (up to `len` bytes, NULL for none) into the ring; notify the guest when either
+ * moved.  Returns the number of input bytes taken. */
+size_t xen_domain_console_service(struct xen_domain *x,
+				  size_t (*sink)(void *opaque, const char *buf, size_t len),
+				  void *opaque, const char *input, size_t len);
+/* Room for input (0 without a connected console). */
+size_t xen_domain_console_in_room(struct xen_domain *x);
+/* The guest has used its PV console (input goes there from then on). */
+bool xen_domain_console_used(struct xen_domain *x);
 
 #endif

@@ -110,6 +110,107 @@ static int shutdown(struct xen_hcall_ctx *c, uint64_t arg)
 	}
 }
 
+#define POLL_MAX_PORTS 128 /* Xen's limit for SCHEDOP_poll */
+
+struct wait_cond {
+	struct xen_domain *x;
+	const struct evtchn_2l_layout *l;
+	unsigned vcpu;
+	const uint32_t *ports;
+	unsigned nr_ports;
+	bool any_event; /* also done when the vCPU has an upcall to take */
+};
+
+static const struct evtchn_2l_layout *layout_of(struct xen_domain *x)
+{
+	return xen_domain_long_mode(x) ? &evtchn_2l_layout_64 : &evtchn_2l_layout_32;
+}
+
+/* Events for this vCPU that it has not masked (Xen's local_events_need_delivery). */
+static bool events_need_delivery(const struct wait_cond *w)
+{
+	const uint8_t *vi = xen_vcpu_info_ptr(&w->x->shinfo, w->vcpu);
+
+	return vi && evtchn_2l_upcall_pending(w->l, vi) &&
+	       !__atomic_load_n(vi + offsetof(struct vcpu_info, evtchn_upcall_mask),
+				__ATOMIC_SEQ_CST);
+}
+
+static bool wait_done(void *arg)
+{
+	const struct wait_cond *w = arg;
+	void *sh = xen_shinfo_ptr(&w->x->shinfo);
+
+	if (w->any_event && events_need_delivery(w))
+		return true;
+	for (unsigned i = 0; i < w->nr_ports; i++)
+		if (evtchn_2l_is_pending(w->l, sh, w->ports[i]))
+			return true;
+	return false;
+}
+
+/* SCHEDOP_block: "enable event delivery and block until an event is pending". */
+static int sched_block(struct xen_hcall_ctx *c)
+{
+	struct xen_domain *x = c->x;
+	struct wait_cond w = { .x = x, .l = layout_of(x), .vcpu = c->hc->vcpu, .any_event = true };
+	uint8_t *vi = xen_vcpu_info_ptr(&x->shinfo, c->hc->vcpu);
+
+	atomic_fetch_add(&x->stats.blocks, 1);
+	if (vi)
+		__atomic_store_n(vi + offsetof(struct vcpu_info, evtchn_upcall_mask), 0,
+				 __ATOMIC_SEQ_CST);
+	if (!wait_done(&w) && x->ops->wait)
+		x->ops->wait(x->opaque, c->hc->vcpu, 0, wait_done, &w);
+	return 0;
+}
+
+/* SCHEDOP_poll: block until one of `ports` is pending (or an event needs delivery, or the
+ * absolute timeout passes).  Error numbers and their order are Xen's do_poll(). */
+static int sched_poll(struct xen_hcall_ctx *c, uint64_t arg)
+{
+	struct xen_domain *x = c->x;
+	uint32_t ports[POLL_MAX_PORTS];
+	struct wait_cond w = { .x = x, .l = layout_of(x), .vcpu = c->hc->vcpu, .ports = ports,
+			       .any_event = true };
+	uint64_t handle, timeout;
+	unsigned nr;
+	int ret;
+
+	if (c->hc->long_mode) {
+		struct sched_poll p;
+		if ((ret = xen_copy_from_guest(c, arg, &p, sizeof(p))))
+			return ret;
+		handle = (uint64_t)(uintptr_t)p.ports.p;
+		nr = p.nr_ports;
+		timeout = p.timeout;
+	} else {
+		struct sched_poll_compat p;
+		if ((ret = xen_copy_from_guest(c, arg, &p, sizeof(p))))
+			return ret;
+		handle = p.ports;
+		nr = p.nr_ports;
+		timeout = (uint64_t)p.timeout_hi << 32 | p.timeout_lo;
+	}
+	atomic_fetch_add(&x->stats.polls, 1);
+	if (nr > POLL_MAX_PORTS)
+		return -XEN_EINVAL;
+	if (nr && (ret = xen_copy_from_guest(c, handle, ports, nr * sizeof(ports[0]))))
+		return ret;
+	if (events_need_delivery(&w))
+		return 0;
+	for (unsigned i = 0; i < nr; i++) {
+		if (ports[i] >= evtchn_port_limit(&x->evtchn))
+			return -XEN_EINVAL;
+		w.nr_ports = i + 1;
+		if (wait_done(&w))
+			return 0;
+	}
+	if (x->ops->wait)
+		x->ops->wait(x->opaque, c->hc->vcpu, timeout, wait_done, &w);
+	return 0;
+}
+
 int64_t xen_hcall_sched_op(struct xen_hcall_ctx *c)
 {
 	switch ((uint32_t)c->hc->arg[0]) { /* int cmd */
@@ -118,13 +219,12 @@ int64_t xen_hcall_sched_op(struct xen_hcall_ctx *c)
 	case SCHEDOP_yield:
 		sched_yield();
 		return 0;
+	case SCHEDOP_block:
+		return sched_block(c);
 	case SCHEDOP_poll:
-		/* Spurious wake-ups are allowed; Linux only uses it for PV spinlocks. */
-		sched_yield();
-		return 0;
+		return sched_poll(c, c->hc->arg[1]);
 	default:
-		/* SCHEDOP_block: HVM guests HLT.  remote_shutdown, shutdown_code, watchdog,
-		 * pin_override: not served. */
+		/* remote_shutdown, shutdown_code, watchdog, pin_override: not served. */
 		return -XEN_ENOSYS;
 	}
 }

@@ -31,7 +31,9 @@ int evtchn_init(struct evtchn_state *e, unsigned max_vcpus, uint16_t domid,
 {
 	int ret;
 
-	if (max_vcpus == 0 || max_vcpus > UINT16_MAX || domid >= DOMID_FIRST_RESERVED)
+	/* Domain 0 is the back-end domain xkvm stands for: the guest cannot be it. */
+	if (max_vcpus == 0 || max_vcpus > UINT16_MAX || domid == 0 ||
+	    domid >= DOMID_FIRST_RESERVED)
 		return -EINVAL;
 	memset(e, 0, sizeof(*e));
 	e->virq_port = calloc((size_t)max_vcpus * NR_VIRQS, sizeof(*e->virq_port));
@@ -110,6 +112,12 @@ static bool is_self(const struct evtchn_state *e, uint16_t dom)
 	return dom == DOMID_SELF || dom == e->domid;
 }
 
+/* An interdomain port whose other end is one of xkvm's back-ends. */
+static bool is_backend(const struct evtchn_port *p, const struct evtchn_state *e)
+{
+	return p->type == EVTCHNSTAT_interdomain && p->remote_dom == e->backend_domid;
+}
+
 static void *shinfo(struct evtchn_state *e)
 {
 	return e->ops && e->ops->shared_info ? e->ops->shared_info(e->opaque) : NULL;
@@ -149,11 +157,17 @@ static void account(struct evtchn_state *e, unsigned vcpu, enum evtchn_2l_outcom
 static void set_pending(struct evtchn_state *e, uint32_t port)
 {
 	unsigned vcpu = e->port[port].vcpu;
+	enum evtchn_2l_outcome o;
 
 	if (port >= e->layout->nr_ports)
 		return; /* bound under a wider layout; unreachable now */
 	e->stats.sends++;
-	account(e, vcpu, evtchn_2l_set_pending(e->layout, shinfo(e), vcpu_info(e, vcpu), port));
+	o = evtchn_2l_set_pending(e->layout, shinfo(e), vcpu_info(e, vcpu), port);
+	account(e, vcpu, o);
+	/* The pending bit went 0 -> 1 (masked or not): a poller may be waiting for it, as
+	 * Xen's evtchn_check_pollers(). */
+	if (o != EVTCHN_2L_NOTHING && o != EVTCHN_2L_NO_SHARED_INFO && e->ops && e->ops->pending)
+		e->ops->pending(e->opaque, vcpu, port);
 }
 
 /* A port's vCPU changed: if it is pending and unmasked, make the new vCPU look. */
@@ -204,8 +218,12 @@ static int close_port(struct evtchn_state *e, uint32_t port)
 		break;
 	}
 	case EVTCHNSTAT_interdomain: {
+		struct evtchn_port *q;
+
+		if (is_backend(p, e))
+			break; /* the back-end's end is not in our table */
 		/* Loopback: the other end goes back to waiting for a connection. */
-		struct evtchn_port *q = &e->port[p->peer];
+		q = &e->port[p->peer];
 		q->type = EVTCHNSTAT_unbound;
 		q->peer = 0;
 		q->remote_dom = e->domid;
@@ -416,7 +434,13 @@ int evtchn_send(struct evtchn_state *e, uint32_t port)
 	p = &e->port[port];
 	switch (p->type) {
 	case EVTCHNSTAT_interdomain:
-		set_pending(e, p->peer);
+		if (is_backend(p, e)) {
+			e->stats.backend_notifies++;
+			if (e->ops && e->ops->backend_notify)
+				e->ops->backend_notify(e->opaque, port);
+		} else {
+			set_pending(e, p->peer);
+		}
 		break;
 	case EVTCHNSTAT_ipi:
 		set_pending(e, port);
@@ -541,6 +565,63 @@ void evtchn_close_all(struct evtchn_state *e)
 	pthread_mutex_unlock(&e->lock);
 }
 
+int evtchn_bind_backend(struct evtchn_state *e, uint32_t remote_port)
+{
+	struct evtchn_port p = { .type = EVTCHNSTAT_interdomain, .peer = remote_port };
+	int port;
+
+	pthread_mutex_lock(&e->lock);
+	p.remote_dom = e->backend_domid;
+	p.vcpu = default_vcpu(e);
+	port = alloc_port(e, &p);
+	pthread_mutex_unlock(&e->lock);
+	return port < 0 ? -ENOSPC : port;
+}
+
+int evtchn_backend_raise(struct evtchn_state *e, uint32_t port)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&e->lock);
+	if (port_valid(e, port) && is_backend(&e->port[port], e))
+		set_pending(e, port);
+	else
+		ret = -EINVAL;
+	pthread_mutex_unlock(&e->lock);
+	return ret;
+}
+
+int evtchn_host_close(struct evtchn_state *e, uint32_t port)
+{
+	int ret;
+
+	pthread_mutex_lock(&e->lock);
+	ret = port && port < EVTCHN_MAX_PORTS ? close_port(e, port) : -XEN_EINVAL;
+	pthread_mutex_unlock(&e->lock);
+	return ret ? -EINVAL : 0;
+}
+
+bool evtchn_is_backend_port(struct evtchn_state *e, uint32_t port)
+{
+	bool r;
+
+	pthread_mutex_lock(&e->lock);
+	r = port < EVTCHN_MAX_PORTS && is_backend(&e->port[port], e);
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}
+
+unsigned evtchn_nr_bound(struct evtchn_state *e)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&e->lock);
+	for (uint32_t port = 1; port < e->nr_ports; port++)
+		n += e->port[port].type != EVTCHNSTAT_closed;
+	pthread_mutex_unlock(&e->lock);
+	return n;
+}
+
 int evtchn_reset(struct evtchn_state *e, uint16_t dom)
 {
 	if (!is_self(e, dom))
@@ -616,6 +697,8 @@ int evtchn_port_restore(struct evtchn_state *e, uint32_t port, const struct evtc
 			ret = -EINVAL;
 		break;
 	case EVTCHNSTAT_interdomain:
+		if (is_backend(p, e))
+			break; /* a back-end's channel: its port number is its own */
 		if (p->peer == 0 || p->peer >= EVTCHN_MAX_PORTS || p->peer == port ||
 		    p->remote_dom != e->domid)
 			ret = -EINVAL;
@@ -682,6 +765,8 @@ int evtchn_check(struct evtchn_state *e, char *why, size_t whylen)
 			break;
 		}
 		case EVTCHNSTAT_interdomain:
+			if (is_backend(p, e))
+				break;
 			if (p->peer == 0 || p->peer >= EVTCHN_MAX_PORTS ||
 			    e->port[p->peer].type != EVTCHNSTAT_interdomain ||
 			    e->port[p->peer].peer != port) {

@@ -39,9 +39,17 @@ struct evtchn_shared_ops {
 	void *(*vcpu_info)(void *opaque, unsigned vcpu);
 	/* evtchn_upcall_pending of `vcpu` went 0 -> 1: inject the upcall. */
 	void (*upcall)(void *opaque, unsigned vcpu);
+	/* Port `port` (notifying `vcpu`) went pending 0 -> 1, masked or not: wake a vCPU
+	 * blocked in SCHEDOP_poll/SCHEDOP_block.  May be NULL. */
+	void (*pending)(void *opaque, unsigned vcpu, uint32_t port);
+	/* The guest sent on `port`, whose other end is one of xkvm's back-ends
+	 * (evtchn_bind_backend).  May be NULL. */
+	void (*backend_notify)(void *opaque, uint32_t port);
 };
 
-/* One port.  `type` is Xen's EVTCHNSTAT_* value. */
+/* One port.  `type` is Xen's EVTCHNSTAT_* value.  An interdomain port whose remote_dom
+ * is the back-end domain (0) is connected to one of xkvm's own back-ends (the PV
+ * console): `peer` is then the back-end's port number, not one of ours. */
 struct evtchn_port {
 	uint8_t type;
 	uint32_t vcpu;        /* the vCPU notified */
@@ -53,6 +61,7 @@ struct evtchn_port {
 /* Counters for tests, QMP and traces. */
 struct evtchn_stats {
 	uint64_t sends, upcalls, masked, coalesced, lost_no_shinfo, lost_no_vcpu_info;
+	uint64_t backend_notifies;
 };
 
 struct evtchn_state {
@@ -109,6 +118,22 @@ void evtchn_unlock(struct evtchn_state *e);
 
 /* Host side: close every port (EVTCHNOP_reset and soft reset). */
 void evtchn_close_all(struct evtchn_state *e);
+
+/* Host side, for xkvm's back-ends (the PV console): a guest port connected to the
+ * back-end domain, as a toolstack's alloc_unbound + the back-end's bind_interdomain leave
+ * it.  `remote_port` is the back-end's own port number (reported by EVTCHNOP_status).
+ * The guest's sends reach ops->backend_notify; evtchn_backend_raise() sets the guest's
+ * port pending.  Returns the port, or -ENOSPC. */
+int evtchn_bind_backend(struct evtchn_state *e, uint32_t remote_port);
+/* 0, or -EINVAL when `port` is not connected to a back-end (the guest closed it). */
+int evtchn_backend_raise(struct evtchn_state *e, uint32_t port);
+/* Host side: close one port whatever it is (a back-end giving up its channel).  0 or
+ * -EINVAL when it is closed already. */
+int evtchn_host_close(struct evtchn_state *e, uint32_t port);
+bool evtchn_is_backend_port(struct evtchn_state *e, uint32_t port);
+
+/* Ports that are bound, for QMP and tests (port 0 never is). */
+unsigned evtchn_nr_bound(struct evtchn_state *e);
 
 /* Host side: raise a VIRQ as Xen's send_guest_vcpu_virq/send_guest_global_virq do.  A
  * per-vCPU VIRQ goes to its port on `vcpu`; a global one to its port's current vCPU

@@ -88,8 +88,8 @@ int64_t xen_hcall_event_channel_op(struct xen_hcall_ctx *c)
 		ret = evtchn_bind_vcpu(e, a.bind_vcpu.port, a.bind_vcpu.vcpu);
 		out = false;
 		break;
-	default: /* EVTCHNOP_reset */
-		ret = evtchn_reset(e, a.reset.dom);
+	default: /* EVTCHNOP_reset (and xkvm's back-end channels connected again) */
+		ret = xen_domain_evtchn_reset(c->x, a.reset.dom);
 		out = false;
 		break;
 	}

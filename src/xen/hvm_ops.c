@@ -156,6 +156,10 @@ static int place_shared_info(struct xen_hcall_ctx *c, uint64_t idx, uint64_t gfn
 	if (x->ops->wallclock)
 		x->ops->wallclock(x->opaque, &sec, &nsec);
 	xen_shinfo_set_wallclock(&x->shinfo, xen_domain_long_mode(x), sec, nsec);
+	/* The vcpu_info slots in the page need their clocks. */
+	for (unsigned v = 0; v < x->cfg.max_vcpus; v++)
+		if (evtchn_vcpu_present(&x->evtchn, v))
+			xen_domain_update_time(x, v);
 	/* vCPUs without their own vcpu_info just got one: deliver what they have. */
 	xen_domain_reassert(x);
 	return 0;

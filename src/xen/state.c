@@ -20,6 +20,7 @@
 #define PORT_SIZE 20   /* u32 port, u8 type, u8 0, u16 remote dom, u32 vcpu, u32 virq,
 			* u32 peer */
 #define VIRQ_SIZE 12   /* u32 vcpu, u32 virq, u32 port */
+#define CLOCK_SIZE 8   /* u64 Xen system time (ns) at save */
 #define END_SIZE 4     /* u32 CRC-32 of every byte before it */
 
 uint32_t xen_state_crc32(const void *buf, size_t len)
@@ -182,6 +183,11 @@ int xen_state_save(struct xen_domain *x, uint8_t **blob, size_t *len)
 			record_end(&w, at);
 		}
 	}
+
+	/* Last, so that the deadlines above are never later than "now" relative to it. */
+	at = record_begin(&w, XEN_STATE_CLOCK, 0);
+	put_le(&w, x->ops->now(x->opaque), 8);
+	record_end(&w, at);
 
 	/* END: the CRC covers every byte before it, its own record header included. */
 	patch_u32(&w, total_at, (uint32_t)(w.len + RECORD_HEADER_SIZE + END_SIZE));
@@ -384,6 +390,10 @@ static int parse_record(struct loaded *l, unsigned max_vcpus, uint16_t tag, uint
 			return fail(err, errlen, "port %u: vCPU %u out of range", port, q->vcpu);
 		return 0;
 	}
+	case XEN_STATE_CLOCK:
+		if (plen < CLOCK_SIZE)
+			return fail(err, errlen, "CLOCK record truncated");
+		return 0; /* read by xen_state_clock() */
 	case XEN_STATE_VIRQ: {
 		uint32_t v, virq, port;
 
@@ -505,6 +515,32 @@ static int apply(struct xen_domain *x, struct loaded *l, char *err, size_t errle
 			xen_timer_set(&x->timers, v, l->vcpu[v].deadline);
 	xen_domain_reassert(x);
 	return 0;
+}
+
+int xen_state_clock(const uint8_t *blob, size_t len, uint64_t *ns, char *err, size_t errlen)
+{
+	struct rbuf r = { blob, 0, HEADER_SIZE };
+	size_t end = 0;
+	int ret;
+
+	if ((ret = check_framing(blob, len, &end, err, errlen)))
+		return ret;
+	r.len = end;
+	while (r.off < r.len) {
+		uint16_t tag = (uint16_t)get_le(&r, 2);
+		uint32_t plen;
+
+		(void)get_le(&r, 2);
+		plen = (uint32_t)get_le(&r, 4);
+		if (tag == XEN_STATE_CLOCK) {
+			if (plen < CLOCK_SIZE)
+				return fail(err, errlen, "CLOCK record truncated");
+			*ns = get_le(&r, 8);
+			return 0;
+		}
+		r.off += plen;
+	}
+	return -ENOENT;
 }
 
 int xen_state_load(struct xen_domain *x, const uint8_t *blob, size_t len, char *err,

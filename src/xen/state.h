@@ -31,7 +31,7 @@
 
 #define XEN_STATE_MAGIC "XKVM-XEN"
 #define XEN_STATE_MAJOR 1
-#define XEN_STATE_MINOR 0
+#define XEN_STATE_MINOR 1
 
 enum xen_state_tag {
 	XEN_STATE_DOMAIN = 1, /* once: domid, Xen version, max vCPUs, word size, shared_info,
@@ -40,6 +40,7 @@ enum xen_state_tag {
 	XEN_STATE_VCPU = 3,   /* a vCPU: present, areas, upcall vector, timer deadline */
 	XEN_STATE_PORT = 4,   /* a bound port */
 	XEN_STATE_VIRQ = 5,   /* a VIRQ binding (vCPU, VIRQ) -> port; checked against PORT */
+	XEN_STATE_CLOCK = 6,  /* v1.1, optional: Xen system time when the blob was written */
 	XEN_STATE_END = 0xffff,
 };
 
@@ -55,5 +56,10 @@ int xen_state_load(struct xen_domain *x, const uint8_t *blob, size_t len, char *
 		   size_t errlen);
 
 uint32_t xen_state_crc32(const void *buf, size_t len);
+
+/* The Xen system time the blob was saved at (its CLOCK record), for a loader that must
+ * continue the guest's clock before the deadlines in it mean anything.  0, -ENOENT (a
+ * v1.0 blob has no CLOCK record), or -EINVAL (the blob is refused; `err` says why). */
+int xen_state_clock(const uint8_t *blob, size_t len, uint64_t *ns, char *err, size_t errlen);
 
 #endif

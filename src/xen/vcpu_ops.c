@@ -33,6 +33,7 @@ static int register_vcpu_info(struct xen_hcall_ctx *c, unsigned vcpu, uint64_t a
 	/* As Xen: flag every word pending on the new area so nothing is lost in the move;
 	 * the guest gets one spurious scan. */
 	vi = xen_vcpu_info_ptr(&x->shinfo, vcpu);
+	xen_domain_update_time(x, vcpu);
 	if (vi && evtchn_2l_kick(xen_domain_long_mode(x) ? &evtchn_2l_layout_64
 							 : &evtchn_2l_layout_32, vi) ==
 			  EVTCHN_2L_UPCALL_EDGE)
@@ -69,6 +70,7 @@ static int register_time_area(struct xen_hcall_ctx *c, unsigned vcpu, uint64_t a
 	pthread_mutex_lock(&c->x->lock);
 	c->x->vcpu[vcpu].time_info_gpa = gpa;
 	pthread_mutex_unlock(&c->x->lock);
+	xen_domain_update_time(c->x, vcpu);
 	return 0;
 }
 
@@ -107,6 +109,12 @@ int64_t xen_hcall_vcpu_op(struct xen_hcall_ctx *c)
 	const uint64_t arg = c->hc->arg[2];
 	struct xen_domain *x = c->x;
 
+	/* Xen: a vCPU id that does not exist is -ENOENT; one that exists but is down
+	 * answers is_up with 0.  Here vCPU ids 0..max_vcpus-1 exist (they are the slots
+	 * a vCPU can be hot-plugged into), and "up" means plugged. */
+	if (cmd == VCPUOP_is_up)
+		return vcpu < x->cfg.max_vcpus ? evtchn_vcpu_present(&x->evtchn, vcpu)
+					       : -XEN_ENOENT;
 	if (!evtchn_vcpu_present(&x->evtchn, vcpu))
 		return -XEN_ENOENT;
 	switch (cmd) {
@@ -126,6 +134,8 @@ int64_t xen_hcall_vcpu_op(struct xen_hcall_ctx *c)
 			return -XEN_EINVAL;
 		if ((ret = xen_copy_from_guest(c, arg, &t, XEN_SSHOT_TIMER_ARG_SIZE)))
 			return ret;
+		/* The guest computed the deadline from its time info: keep it current. */
+		xen_domain_update_time(x, vcpu);
 		return xen_timer_set(&x->timers, vcpu, t.timeout_abs_ns) ? -XEN_EINVAL : 0;
 	}
 	case VCPUOP_stop_singleshot_timer:
@@ -136,7 +146,7 @@ int64_t xen_hcall_vcpu_op(struct xen_hcall_ctx *c)
 		return 0; /* no periodic timer ever runs */
 	default:
 		/* VCPUOP_set_periodic_timer: not served (guests stop it, never start it).
-		 * VCPUOP_up/down/initialise/is_up: HVM vCPUs come and go through ACPI and
+		 * VCPUOP_up/down/initialise: HVM vCPUs come and go through ACPI and
 		 * INIT/SIPI. */
 		return -XEN_ENOSYS;
 	}

@@ -256,8 +256,8 @@ static void test_truncated_and_corrupt(void **state)
 	(void)state;
 	build_state(a);
 	assert_int_equal(xen_state_save(&a->x, &blob, &len), 0);
-	/* header + DOMAIN + 2 PARAM + 3 VCPU + 7 PORT + 3 VIRQ + END */
-	assert_int_equal(len, 16 + 44 + 2 * 20 + 3 * 48 + 7 * 28 + 3 * 20 + 12);
+	/* header + DOMAIN + 2 PARAM + 3 VCPU + 7 PORT + 3 VIRQ + CLOCK + END */
+	assert_int_equal(len, 16 + 44 + 2 * 20 + 3 * 48 + 7 * 28 + 3 * 20 + 16 + 12);
 	bad = malloc(len + 8);
 	/* every truncation */
 	for (size_t n = 0; n < len; n++)
