@@ -450,6 +450,14 @@ static int opt_accel(struct parse_ctx *ctx, const char *arg)
 		else
 			ctx->cfg->xen_version = (uint32_t)xv;
 	}
+	if (!ret) {
+		/* xkvm's own: keep KVM's CPUID leaves at 0x40000000, Xen's move to 0x40000100. */
+		ret = opts_get_bool(&o, "x-xen-kvm-leaves", &ctx->cfg->xen_kvm_leaves, e, sizeof(e));
+		if (ret == -ENOENT)
+			ret = 0;
+		else if (ret)
+			ret = ERR(ctx, "-accel: %s", e);
+	}
 	opts_get(&o, "kernel-irqchip");
 	opts_get(&o, "xen-evtchn-max-pirq");
 	opts_get(&o, "xen-gnttab-max-frames");
@@ -457,6 +465,21 @@ static int opt_accel(struct parse_ctx *ctx, const char *arg)
 		ret = check_unused(ctx, &o);
 	opts_free(&o);
 	return ret;
+}
+
+/* -xen-domid N (QEMU's spelling): the guest's Xen domain id. */
+static int opt_xen_domid(struct parse_ctx *ctx, const char *arg)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 0);
+	if (errno || end == arg || *end || v == 0 || v >= 0x7ff0)
+		return ERR(ctx, "-xen-domid %s: a domain id from 1 to 32751 (0x7fef) is expected; "
+			   "0 is the back-end domain xkvm stands for", arg);
+	ctx->cfg->xen_domid = (uint16_t)v;
+	return 0;
 }
 
 static int opt_machine(struct parse_ctx *ctx, const char *arg)
@@ -535,7 +558,9 @@ static const struct option_def options[] = {
 	{ "device", "DRIVER[,prop=value...]", opt_device,
 	  "add a device (isa-debug-exit, xkvm-ucall, virtio-blk-pci, host-x86_64-cpu)" },
 	{ "drive", "file=PATH,format=raw,if=none,id=ID", opt_drive, "a block backend" },
-	{ "accel", "kvm[,xen-version=N]", opt_accel, "accelerator (KVM); Xen guest ABI version" },
+	{ "accel", "kvm[,xen-version=N][,x-xen-kvm-leaves=on]", opt_accel,
+	  "accelerator (KVM); Xen guest ABI version (docs/xen.md)" },
+	{ "xen-domid", "N", opt_xen_domid, "the Xen guest's domain id (default 1)" },
 	{ "machine", "TYPE[,accel=kvm]", opt_machine, "accepted for compatibility" },
 	{ "M", "TYPE", opt_machine, "same as -machine" },
 	{ "enable-kvm", NULL, opt_ignore, "accepted for compatibility (always KVM)" },

@@ -23,6 +23,7 @@
 #include "qmp/server.h"
 #include "vcpu/vcpu.h"
 #include "vm/vm.h"
+#include "xen/vmm.h"
 
 struct signal_watch {
 	struct vm *vm;
@@ -110,6 +111,8 @@ static int run(struct vm_config *cfg)
 	if ((ret = qmp_server_create(vm, &qmp)) < 0)
 		goto out;
 	if ((ret = devices_create_from_config(vm)) < 0)
+		goto out;
+	if (cfg->xen_version && (ret = xen_vmm_create(vm)) < 0)
 		goto out;
 	if ((ret = create_boot_vcpus(vm)) < 0)
 		goto out;

@@ -111,8 +111,8 @@ int acpi_install_tables(struct acpi *acpi)
 	int ret;
 
 	describe(acpi, &m);
-	ret = acpi_build(&m, LAYOUT_ACPI_START, LAYOUT_ACPI_END - LAYOUT_ACPI_START, &blob, err,
-			 sizeof(err));
+	ret = acpi_build(&m, LAYOUT_ACPI_START, LAYOUT_ACPI_TABLES_END - LAYOUT_ACPI_START, &blob,
+			 err, sizeof(err));
 	if (ret < 0) {
 		log_error("acpi: %s", err);
 		return ret;

@@ -68,6 +68,12 @@ struct serial {
 
 	struct loop_job tx_job, rx_job;
 
+	/* A second console on this back-end (serial_set_tap); main thread. */
+	const struct serial_tap *tap;
+	void *tap_opaque;
+	bool tap_rx_want;               /* lock: the tap ran out of room for input */
+	bool tap_tx_short;              /* lock: a tap write was cut short */
+
 	/* Counters (lock), reported at exit when something was lost. */
 	uint64_t tx_bytes, tx_discarded, rx_bytes, irq_edges;
 };
@@ -302,12 +308,17 @@ static void tx_flush(struct serial *s)
 		tx_move_locked(s);
 		after_change_locked(s);
 		if (!s->out_len) {
+			bool tap_room = s->tap_tx_short;
+
 			s->tx_scheduled = false;
+			s->tap_tx_short = false;
 			pthread_mutex_unlock(&s->lock);
 			if (s->out_polling) {
 				s->out_polling = false;
 				sync_fds(s);
 			}
+			if (tap_room && s->tap && s->tap->output_room)
+				s->tap->output_room(s->tap_opaque);
 			return;
 		}
 		p = s->out + s->out_head;
@@ -345,10 +356,28 @@ static void tx_job_fn(void *opaque)
 	tx_flush(opaque);
 }
 
+static bool tap_input(struct serial *s)
+{
+	return s->tap && s->tap->wants_input(s->tap_opaque);
+}
+
 static void rx_deliver(struct serial *s)
 {
 	unsigned n;
 
+	if (tap_input(s)) {
+		n = (unsigned)s->tap->input(s->tap_opaque, s->rx_pend, s->rx_pend_len);
+		if (n > s->rx_pend_len)
+			n = s->rx_pend_len;
+		pthread_mutex_lock(&s->lock);
+		s->rx_bytes += n;
+		if (n < s->rx_pend_len)
+			s->tap_rx_want = true;
+		pthread_mutex_unlock(&s->lock);
+		memmove(s->rx_pend, s->rx_pend + n, s->rx_pend_len - n);
+		s->rx_pend_len -= n;
+		return;
+	}
 	pthread_mutex_lock(&s->lock);
 	n = uart_rx_push(&s->uart, s->rx_pend, s->rx_pend_len);
 	if (n) {
@@ -423,11 +452,21 @@ static void rx_pump(struct serial *s)
 		}
 		if (s->in_done)
 			return;
-		pthread_mutex_lock(&s->lock);
-		room = uart_rx_room(&s->uart);
-		if (!room)
-			s->rx_want = true;
-		pthread_mutex_unlock(&s->lock);
+		if (tap_input(s)) {
+			size_t tr = s->tap->input_room(s->tap_opaque);
+
+			room = tr < UART_FIFO_SIZE ? (unsigned)tr : UART_FIFO_SIZE;
+			pthread_mutex_lock(&s->lock);
+			if (!room)
+				s->tap_rx_want = true;
+			pthread_mutex_unlock(&s->lock);
+		} else {
+			pthread_mutex_lock(&s->lock);
+			room = uart_rx_room(&s->uart);
+			if (!room)
+				s->rx_want = true;
+			pthread_mutex_unlock(&s->lock);
+		}
 		if (!room) {
 			s->in_armed = false;
 			sync_fds(s);
@@ -509,6 +548,50 @@ static void rx_timer_fn(void *opaque)
 	}
 	after_change_locked(s);
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- the tap: a second console on this back-end ----------------------------------------- */
+
+void serial_set_tap(struct serial *s, const struct serial_tap *tap, void *opaque)
+{
+	s->tap = tap;
+	s->tap_opaque = opaque;
+}
+
+size_t serial_tap_write(struct serial *s, const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	if (discarding_locked(s)) {
+		s->tx_discarded += len;
+		pthread_mutex_unlock(&s->lock);
+		return len;
+	}
+	n = SERIAL_OUT_BUF - s->out_len;
+	if (n > len)
+		n = len;
+	for (size_t i = 0; i < n; i++)
+		s->out[(s->out_head + s->out_len++) % SERIAL_OUT_BUF] = b[i];
+	if (n < len)
+		s->tap_tx_short = true;
+	uart_set_wire_busy(&s->uart, s->out_len != 0);
+	tx_kick_locked(s);
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+void serial_tap_input_ready(struct serial *s)
+{
+	bool post;
+
+	pthread_mutex_lock(&s->lock);
+	post = s->tap_rx_want;
+	s->tap_rx_want = false;
+	pthread_mutex_unlock(&s->lock);
+	if (post)
+		loop_post(&s->vm->loop, &s->rx_job);
 }
 
 /* ---- life cycle ------------------------------------------------------------------------- */

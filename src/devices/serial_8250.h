@@ -18,6 +18,8 @@
 #ifndef XKVM_DEVICES_SERIAL_8250_H
 #define XKVM_DEVICES_SERIAL_8250_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
@@ -29,5 +31,27 @@ struct serial;
 
 /* Creates COM1 from vm->cfg (nothing for -serial none); sets vm->serial. */
 int serial_create(struct vm *vm);
+
+/* A second console on COM1's back-end (the Xen PV console, hvc0).  Its output is
+ * interleaved with the UART's in the same output buffer; input goes to it instead of the
+ * UART while wants_input() says so.  Callbacks run on the main thread. */
+struct serial_tap {
+	bool (*wants_input)(void *opaque);
+	/* How many bytes input() would take now. */
+	size_t (*input_room)(void *opaque);
+	/* Returns the bytes taken; fewer than offered: call serial_tap_input_ready() once
+	 * there is room again. */
+	size_t (*input)(void *opaque, const uint8_t *buf, size_t len);
+	/* serial_tap_write() took less than offered earlier, and the buffer has drained. */
+	void (*output_room)(void *opaque);
+};
+
+/* Attach (or, with NULL, detach) the tap.  Main thread. */
+void serial_set_tap(struct serial *s, const struct serial_tap *tap, void *opaque);
+/* Any thread: queue output; returns the bytes taken (all of them when the back-end
+ * discards output). */
+size_t serial_tap_write(struct serial *s, const void *buf, size_t len);
+/* Any thread: the tap has room for input again. */
+void serial_tap_input_ready(struct serial *s);
 
 #endif

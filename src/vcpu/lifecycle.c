@@ -7,6 +7,7 @@
 #include "irq/routing.h"
 #include "vcpu/vcpu.h"
 #include "vm/vm.h"
+#include "xen/vmm.h"
 
 int vcpu_unpark(struct vm *vm, unsigned id, struct vcpu **out)
 {
@@ -62,6 +63,9 @@ int vcpu_plug(struct vm *vm, unsigned id, struct vcpu **out)
 	/* Its LAPIC is as KVM creates / vcpu_reset() leaves it: into the route index. */
 	if (vm->irq)
 		irq_router_vcpu_plug(vm->irq, id, NULL);
+	/* A valid event-channel target again (no bindings), with its timer. */
+	if (vm->xen)
+		xen_vmm_vcpu_plug(vm->xen, v);
 	if (vm->started) {
 		/* A hot-plugged vCPU joins a running VM; if the VM is stopped, it waits. */
 		if (vm->state != RUN_STATE_RUNNING)
@@ -91,6 +95,9 @@ int vcpu_park(struct vm *vm, unsigned id)
 	/* Routes still aimed at it are reported (log + QMP event), then it leaves the index. */
 	if (vm->irq)
 		irq_router_vcpu_remove(vm->irq, v);
+	/* Its per-vCPU event channels close, the rest move to vCPU 0, its timer stops. */
+	if (vm->xen)
+		xen_vmm_vcpu_park(vm->xen, id);
 	pthread_mutex_lock(&vm->vcpu_lock);
 	v->state = VCPU_PARKED;
 	v->paused = false;

@@ -14,6 +14,7 @@
 
 #include "arch/x86/mmu.h"
 #include "vm/vm.h"
+#include "xen/vmm.h"
 
 #define KICK_SIGNAL SIGUSR1
 
@@ -70,6 +71,8 @@ int vcpu_create(struct vm *vm, unsigned id, struct vcpu **out)
 		goto fail;
 	}
 	ret = cpuid_build(vm->supported_cpuid, &vm->topo, id, &vm->cpuid_policy, &v->cpuid);
+	if (ret == 0 && vm->xen)
+		ret = xen_vmm_cpuid(vm->xen, id, &v->cpuid);
 	if (ret < 0) {
 		log_error("vcpu %u: building CPUID: %s", id, strerror(-ret));
 		goto fail;
@@ -294,8 +297,11 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		}
 	case KVM_EXIT_X86_RDMSR:
 	case KVM_EXIT_X86_WRMSR:
-		/* No MSR is filtered to user space unless a layer (Xen) claims it. */
-		run->msr.error = 1;
+		/* Only Xen's hypercall-page MSR is filtered to user space. */
+		if (v->vm->xen)
+			xen_vmm_msr_exit(v->vm->xen, v);
+		else
+			run->msr.error = 1;
 		return true;
 	case KVM_EXIT_INTERNAL_ERROR:
 		snprintf(what, sizeof(what), "KVM internal error (suberror %u: %s)",

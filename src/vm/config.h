@@ -78,6 +78,8 @@ struct vm_config {
 	unsigned nr_drives;
 
 	uint32_t xen_version;         /* -accel kvm,xen-version=0x4000a; 0 = off */
+	uint16_t xen_domid;           /* -xen-domid N; 0 = the default (1) */
+	bool xen_kvm_leaves;          /* -accel kvm,x-xen-kvm-leaves=on: Xen at 0x40000100 */
 };
 
 #endif

@@ -33,6 +33,7 @@ struct acpi;
 struct serial;
 struct cpu_hotplug;
 struct irq_router;
+struct xen_vmm;
 
 /* QAPI RunState values we use (qapi/run-state.json). */
 enum run_state {
@@ -144,6 +145,8 @@ struct vm {
 	struct cpu_hotplug *cpu_hotplug;
 	/* MSI routes, irqfds and the per-vCPU route index (irq/routing.h). */
 	struct irq_router *irq;
+	/* The Xen guest ABI (-accel kvm,xen-version=N; xen/vmm.h); NULL when off. */
+	struct xen_vmm *xen;
 };
 
 /* Creation in steps, so errors name the step: open KVM, allocate RAM, create buses and

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trace/trace.h"
 #include "util/log.h"
 #include "vm/memory.h"
 #include "xen/abi.h"
@@ -127,6 +128,7 @@ struct xen_domain {
 
 	struct ratelimit rl;
 	struct xen_domain_stats stats;
+	struct trace *trace;                /* event-channel ops are traced here; may be NULL */
 };
 
 /* Host errno (-EINVAL for a bad config, -ENOMEM). */

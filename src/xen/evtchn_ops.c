@@ -30,22 +30,59 @@ static size_t arg_size(uint32_t cmd)
 	}
 }
 
+static const char *op_name(uint32_t cmd)
+{
+	static const char *const names[] = {
+		[EVTCHNOP_bind_interdomain] = "bind_interdomain",
+		[EVTCHNOP_bind_virq] = "bind_virq",
+		[EVTCHNOP_bind_pirq] = "bind_pirq",
+		[EVTCHNOP_close] = "close",
+		[EVTCHNOP_send] = "send",
+		[EVTCHNOP_status] = "status",
+		[EVTCHNOP_alloc_unbound] = "alloc_unbound",
+		[EVTCHNOP_bind_ipi] = "bind_ipi",
+		[EVTCHNOP_bind_vcpu] = "bind_vcpu",
+		[EVTCHNOP_unmask] = "unmask",
+		[EVTCHNOP_reset] = "reset",
+	};
+	return cmd < sizeof(names) / sizeof(names[0]) && names[cmd] ? names[cmd] : "?";
+}
+
+union evtchn_arg {
+	struct evtchn_alloc_unbound alloc_unbound;
+	struct evtchn_bind_interdomain bind_interdomain;
+	struct evtchn_bind_virq bind_virq;
+	struct evtchn_bind_ipi bind_ipi;
+	struct evtchn_status status;
+	struct evtchn_close close;
+	struct evtchn_send send;
+	struct evtchn_unmask unmask;
+	struct evtchn_bind_vcpu bind_vcpu;
+	struct evtchn_reset reset;
+};
+
+/* The port an op named or allocated, for the trace. */
+static unsigned port_of(uint32_t cmd, const union evtchn_arg *a)
+{
+	switch (cmd) {
+	case EVTCHNOP_alloc_unbound: return a->alloc_unbound.port;
+	case EVTCHNOP_bind_interdomain: return a->bind_interdomain.local_port;
+	case EVTCHNOP_bind_virq: return a->bind_virq.port;
+	case EVTCHNOP_bind_ipi: return a->bind_ipi.port;
+	case EVTCHNOP_status: return a->status.port;
+	case EVTCHNOP_close: return a->close.port;
+	case EVTCHNOP_send: return a->send.port;
+	case EVTCHNOP_unmask: return a->unmask.port;
+	case EVTCHNOP_bind_vcpu: return a->bind_vcpu.port;
+	default: return 0;
+	}
+}
+
 int64_t xen_hcall_event_channel_op(struct xen_hcall_ctx *c)
 {
 	struct evtchn_state *e = &c->x->evtchn;
 	const uint64_t arg = c->hc->arg[1];
-	union {
-		struct evtchn_alloc_unbound alloc_unbound;
-		struct evtchn_bind_interdomain bind_interdomain;
-		struct evtchn_bind_virq bind_virq;
-		struct evtchn_bind_ipi bind_ipi;
-		struct evtchn_status status;
-		struct evtchn_close close;
-		struct evtchn_send send;
-		struct evtchn_unmask unmask;
-		struct evtchn_bind_vcpu bind_vcpu;
-		struct evtchn_reset reset;
-	} a;
+	union evtchn_arg a;
 	uint32_t cmd;
 	size_t len;
 	bool out = true; /* the op has OUT fields to copy back */
@@ -95,5 +132,7 @@ int64_t xen_hcall_event_channel_op(struct xen_hcall_ctx *c)
 	}
 	if (!ret && out)
 		ret = xen_copy_to_guest(c, arg, &a, len);
+	if (c->x->trace)
+		trace_xen_evtchn_op(c->x->trace, c->hc->vcpu, op_name(cmd), port_of(cmd, &a), ret);
 	return ret;
 }

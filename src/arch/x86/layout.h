@@ -5,6 +5,7 @@
  *   0x0000_0000  RAM (low 640 KiB; the first pages hold xkvm's boot data, below)
  *   0x0009_fc00  reserved (EBDA-sized, nothing in it)
  *   0x000e_0000  ACPI tables (RSDP first), reserved in e820 up to 1 MiB
+ *   0x000f_f000  the Xen PV console ring (with -accel kvm,xen-version=N), reserved
  *   0x0010_0000  RAM: kernels load here
  *   LOWMEM_END   32-bit MMIO hole: PCI MMIO window, ECAM, IOAPIC, LAPIC
  *   4 GiB        RAM above LOWMEM_END, if any
@@ -24,6 +25,8 @@
 #define LAYOUT_EBDA_START     0x9fc00ull
 #define LAYOUT_LOWRAM_END     0xa0000ull
 #define LAYOUT_ACPI_START     0xe0000ull /* RSDP here; tables follow */
+#define LAYOUT_ACPI_TABLES_END 0xfe000ull /* the tables stay below; reserved up to 1 MiB */
+#define LAYOUT_XEN_CONSOLE    0xff000ull /* Xen PV console ring (HVM_PARAM_CONSOLE_PFN) */
 #define LAYOUT_ACPI_END       0x100000ull
 #define LAYOUT_KERNEL_START   0x100000ull
 

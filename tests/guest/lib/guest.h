@@ -262,6 +262,8 @@ bool cpuhp_eject(u32 slot);
 void kvmclock_init_cpu(void);
 u64 kvmclock_ns(void);
 bool kvmclock_available(void);
+/* Take the time from another pvclock area (Xen's vcpu_time_info) from now on. */
+void kvmclock_use_area(const volatile void *area);
 void udelay(u64 us);     /* kvmclock based; falls back to a port-I/O loop */
 void mdelay(u64 ms);
 /* An exit to the VMM (an unclaimed port read): on KVM-PVM a pending interrupt reaches a

@@ -17,7 +17,8 @@ struct pvclock_vcpu_time_info {
 } __attribute__((packed));
 
 /* One area, written by KVM for the BSP; with a stable TSC it serves every CPU. */
-static volatile struct pvclock_vcpu_time_info pvti __attribute__((aligned(64)));
+static volatile struct pvclock_vcpu_time_info own_pvti __attribute__((aligned(64)));
+static volatile struct pvclock_vcpu_time_info *pvti = &own_pvti;
 static bool available;
 
 bool kvmclock_available(void)
@@ -25,19 +26,31 @@ bool kvmclock_available(void)
 	return available;
 }
 
+void kvmclock_use_area(const volatile void *area)
+{
+	pvti = (volatile struct pvclock_vcpu_time_info *)area;
+	available = true;
+}
+
 void kvmclock_init_cpu(void)
 {
-	u32 a, b, c, d;
+	u32 a, b, c, d, base;
 
 	if (available)
 		return;
-	cpuid(0x40000000, 0, &a, &b, &c, &d);
-	if (b != 0x4b4d564b) /* "KVMK" */
+	/* KVM's leaves are at 0x40000000, or at a later 0x100 step when another
+	 * hypervisor interface (Xen's) comes first. */
+	for (base = 0x40000000; base < 0x40010000; base += 0x100) {
+		cpuid(base, 0, &a, &b, &c, &d);
+		if (b == 0x4b4d564b && c == 0x564b4d56 && d == 0x4d) /* "KVMKVMKVM\0\0\0" */
+			break;
+	}
+	if (base == 0x40010000)
 		return;
-	cpuid(0x40000001, 0, &a, &b, &c, &d);
+	cpuid(base + 1, 0, &a, &b, &c, &d);
 	if (!(a & KVM_FEATURE_CLOCKSOURCE2))
 		return;
-	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, (u64)(uintptr_t)&pvti | 1);
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, (u64)(uintptr_t)&own_pvti | 1);
 	available = true;
 }
 
@@ -53,16 +66,17 @@ u64 kvmclock_ns(void)
 	}
 	do {
 		u64 delta;
-		version = pvti.version;
+		version = pvti->version;
 		barrier();
-		delta = rdtsc() - pvti.tsc_timestamp;
-		if (pvti.tsc_shift < 0)
-			delta >>= -pvti.tsc_shift;
+		delta = rdtsc() - pvti->tsc_timestamp;
+		if (pvti->tsc_shift < 0)
+			delta >>= -pvti->tsc_shift;
 		else
-			delta <<= pvti.tsc_shift;
-		ns = pvti.system_time + (u64)(((unsigned __int128)delta * pvti.tsc_to_system_mul) >> 32);
+			delta <<= pvti->tsc_shift;
+		ns = pvti->system_time +
+		     (u64)(((unsigned __int128)delta * pvti->tsc_to_system_mul) >> 32);
 		barrier();
-	} while ((version & 1) || version != pvti.version);
+	} while ((version & 1) || version != pvti->version);
 	return ns;
 }
 
