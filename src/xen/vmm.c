@@ -501,6 +501,11 @@ static void hcall_write(void *opaque, struct vcpu *v, uint64_t off, unsigned siz
 	ret = xen_hypercall(&x->dom, &hc, &ga);
 	trace_xen_hypercall(&x->vm->trace, v->id, hc.nr, xen_hypercall_name(hc.nr) ?: "?",
 			    hc.arg[0], hc.arg[1], ret);
+	/* As QEMU after vCPU 0's exits: a level callback whose upcall the guest has
+	 * acknowledged (cleared upcall_pending) goes down, whatever the EOI did. */
+	if (v->id == 0 && (atomic_load(&x->dom.callback_param) >> 56) ==
+			      HVM_PARAM_CALLBACK_TYPE_GSI)
+		xen_domain_callback_poll(&x->dom);
 	xen_hcall_result_to_regs(&r, lm, ret);
 	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
 		log_guest(&x->rl, "xen: vcpu %u: writing a hypercall result: %s", v->id,

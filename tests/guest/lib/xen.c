@@ -10,6 +10,7 @@ volatile u32 xen_events[XEN_MAX_PORTS];
 volatile u32 xen_event_cpu[XEN_MAX_PORTS];
 volatile u64 xen_event_time[XEN_MAX_PORTS];
 volatile u32 xen_upcalls[MAX_CPUS];
+volatile u32 xen_empty_upcalls[MAX_CPUS];
 static xen_port_fn port_hook[XEN_MAX_PORTS];
 static struct vcpu_info *vi_of[MAX_CPUS];
 
@@ -63,15 +64,14 @@ u64 xen_time_ns(void)
 	return xen_time_from(&xen_this_vcpu_info()->time);
 }
 
-/* Linux's __xen_evtchn_do_upcall, one pass (a new edge re-injects). */
-static void upcall(struct irq_frame *f)
+/* Linux's __xen_evtchn_do_upcall, one pass (a new edge re-injects).  Returns the events
+ * taken. */
+u32 xen_scan_events(u32 cpu)
 {
-	u32 cpu = this_apic_id();
 	struct vcpu_info *vi = vi_of[cpu];
+	u32 taken = 0;
 	u64 sel;
 
-	(void)f;
-	xen_upcalls[cpu]++;
 	__atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
 	sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
 	while (sel) {
@@ -89,18 +89,31 @@ static void upcall(struct irq_frame *f)
 			xen_event_cpu[port] = cpu;
 			xen_event_time[port] = xen_time_from(&vi->time);
 			xen_events[port]++;
+			taken++;
 			if (port_hook[port])
 				port_hook[port](port);
 		}
 	}
-	lapic_eoi();
+	return taken;
+}
+
+static void upcall(struct irq_frame *f)
+{
+	u32 cpu = this_apic_id();
+
+	(void)f;
+	xen_upcalls[cpu]++;
+	if (!xen_scan_events(cpu))
+		xen_empty_upcalls[cpu]++;
+	lapic_eoi(); /* also the IOAPIC's EOI for a level GSI */
 }
 
 static void set_upcall_vector(u32 cpu)
 {
 	struct xen_hvm_evtchn_upcall_vector uv = { .vcpu = cpu, .vector = xen.vector };
 
-	GUEST_ASSERT_EQ(HYPERCALL2(hvm_op, HVMOP_set_evtchn_upcall_vector, &uv), 0);
+	if (xen.route == XEN_ROUTE_PERCPU)
+		GUEST_ASSERT_EQ(HYPERCALL2(hvm_op, HVMOP_set_evtchn_upcall_vector, &uv), 0);
 }
 
 static void register_vcpu_info(u32 cpu)
@@ -115,6 +128,11 @@ static void register_vcpu_info(u32 cpu)
 }
 
 int xen_init(u8 vector, bool own_vcpu_info)
+{
+	return xen_init_route(vector, own_vcpu_info, XEN_ROUTE_PERCPU);
+}
+
+int xen_init_route(u8 vector, bool own_vcpu_info, enum xen_route route)
 {
 	struct xen_add_to_physmap xatp = {
 		.domid = DOMID_SELF,
@@ -147,9 +165,18 @@ int xen_init(u8 vector, bool own_vcpu_info)
 	if (own_vcpu_info)
 		register_vcpu_info(cpu);
 	xen.vector = vector;
+	xen.route = route;
 	irq_set_handler(vector, upcall);
 	lapic_enable();
 	set_upcall_vector(cpu);
+	if (route == XEN_ROUTE_CALLBACK) {
+		GUEST_ASSERT_EQ(xen_hvm_set_param(HVM_PARAM_CALLBACK_IRQ,
+						  (u64)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56 | vector), 0);
+	} else if (route == XEN_ROUTE_GSI) {
+		pic_mask_all();
+		ioapic_route(XEN_CALLBACK_GSI, vector, cpu, true, false);
+		GUEST_ASSERT_EQ(xen_hvm_set_param(HVM_PARAM_CALLBACK_IRQ, XEN_CALLBACK_GSI), 0);
+	}
 	/* The guest library's clock is kvmclock; with KVM's leaves hidden, the same pvclock
 	 * data comes from Xen's vcpu_time_info. */
 	kvmclock_use_area(&vi_of[cpu]->time);
@@ -209,8 +236,11 @@ long evtchn_send(u32 port)
 long evtchn_close(u32 port)
 {
 	struct evtchn_close c = { .port = port };
+	long r = evtchn_op(EVTCHNOP_close, &c);
 
-	return evtchn_op(EVTCHNOP_close, &c);
+	if (!r && port < XEN_MAX_PORTS)
+		xen_events[port] = 0; /* the number's next binding counts from 0 */
+	return r;
 }
 
 long evtchn_unmask(u32 port)

@@ -24,12 +24,21 @@
 
 #define XEN_MAX_PORTS 4096
 
+/* How upcalls reach the guest. */
+enum xen_route {
+	XEN_ROUTE_PERCPU,   /* HVMOP_set_evtchn_upcall_vector on every CPU (Linux's choice) */
+	XEN_ROUTE_CALLBACK, /* HVM_PARAM_CALLBACK_IRQ, type vector: one vector, every CPU */
+	XEN_ROUTE_GSI,      /* HVM_PARAM_CALLBACK_IRQ, type GSI: an IOAPIC pin, level, CPU 0 */
+};
+#define XEN_CALLBACK_GSI 10 /* the pin XEN_ROUTE_GSI uses */
+
 struct xen_guest {
 	u32 base;            /* CPUID base: 0x40000000 or 0x40000100 */
 	u32 version;         /* base+1 EAX */
 	u32 msr;             /* base+2 EBX */
 	u32 hvm_flags;       /* base+4 EAX */
 	u8 vector;           /* the upcall vector */
+	enum xen_route route;
 	struct shared_info *shinfo;
 };
 
@@ -37,9 +46,12 @@ extern struct xen_guest xen;
 extern u8 hypercall_page[4096];
 extern struct shared_info xen_shared_info;
 extern struct vcpu_info xen_vcpu_info[MAX_CPUS];
-/* Events taken per port, and the upcalls taken per CPU (both only grow). */
+/* Events taken per port (back to 0 when evtchn_close() closes it), and the upcalls
+ * taken per CPU. */
 extern volatile u32 xen_events[XEN_MAX_PORTS];
 extern volatile u32 xen_upcalls[MAX_CPUS];
+/* Upcalls that found nothing to take (a level interrupt delivered twice, for one). */
+extern volatile u32 xen_empty_upcalls[MAX_CPUS];
 /* The CPU (APIC ID) that last took each port. */
 extern volatile u32 xen_event_cpu[XEN_MAX_PORTS];
 /* The Xen system time (ns) at which each port was last taken. */
@@ -53,6 +65,10 @@ u32 xen_cpuid_base(void);
  * anything unexpected).  `own_vcpu_info`: register xen_vcpu_info[0] instead of using the
  * shared_info slot. */
 int xen_init(u8 vector, bool own_vcpu_info);
+/* The same with another upcall route. */
+int xen_init_route(u8 vector, bool own_vcpu_info, enum xen_route route);
+/* The upcall handler's scan, callable directly (as with interrupts off). */
+u32 xen_scan_events(u32 cpu);
 /* On an AP, after xen_init on the BSP. */
 void xen_init_cpu(bool own_vcpu_info);
 
