@@ -289,9 +289,10 @@ static void host_wait(void *opaque, unsigned vcpu, uint64_t deadline, bool (*don
 	struct vcpu *v = vcpu < x->vm->max_vcpus ? x->vm->vcpu[vcpu] : NULL;
 	uint64_t start = host_now(x);
 
-	/* Without a timeout, wake after a slice anyway: spurious returns are allowed, and
-	 * interrupts that are not event channels must reach the guest. */
-	if (!deadline || deadline - start > WAIT_SLICE_NS)
+	/* Without a timeout (SCHEDOP_block, or a poll with none), return after a slice
+	 * anyway: spurious returns are allowed, and interrupts that are not event channels
+	 * (invisible here) must reach the guest.  A poll's own timeout is kept. */
+	if (!deadline)
 		deadline = start + WAIT_SLICE_NS;
 	atomic_fetch_add(&x->waiters, 1);
 	for (;;) {

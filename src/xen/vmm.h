@@ -13,7 +13,9 @@
  *   time         Xen system time is the guest's kvmclock (KVM_GET_CLOCK); singleshot
  *                timers are one timerfd per vCPU on the main loop; vcpu_time_info is
  *                computed from kvmclock and the vCPU's TSC offset, as KVM does
- *   block/poll   the vCPU thread sleeps on a futex that event delivery wakes
+ *   block/poll   the vCPU thread sleeps on a futex that event delivery wakes; without a
+ *                timeout it returns after 10 ms anyway (interrupts that are not event
+ *                channels cannot be seen from here; a spurious return is allowed)
  *   PV console   a ring at LAYOUT_XEN_CONSOLE served on COM1's back-end (serial tap)
  *   lifecycle    vCPU plug/park, VM reset (a soft reset), shutdown requests
  *

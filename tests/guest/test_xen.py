@@ -70,3 +70,25 @@ def test_event_channels_gsi_callback_is_level():
     # Every drop follows an assertion.
     assert levels.count(0) >= 3, levels
     assert all(levels[i - 1] == 1 for i, v in enumerate(levels) if v == 0), levels
+
+
+@pytest.mark.parametrize('cpus', [1, 4])
+def test_timers_block_poll(cpus):
+    res = assert_passed(run_guest('xen_timer', smp=cpus, append=f'cpus={cpus}', extra=XEN,
+                                  timeout=60))
+    assert res.sync('xen-timer-ok') == [[cpus]]
+    late = {cpu: ns for cpu, ns in res.sync('timer-late-ns')}
+    assert sorted(late) == list(range(cpus))
+    # Each VIRQ_TIMER came from that vCPU's own thread (its singleshot timer).
+    assert {u.vcpu for u in res.calls('SYNC', 'timer-late-ns')} == set(range(cpus))
+    if cpus > 1:
+        assert res.sync('poll-woken-after-ns')
+
+
+def test_xen_time_matches_kvmclock():
+    """With KVM's leaves kept, the guest reads both clocks: they agree within 200 us."""
+    res = assert_passed(run_guest('xen_timer', smp=2, append='cpus=2',
+                                  extra=xen_accel(kvm_leaves=True), timeout=60))
+    (delta,) = res.sync('xen-vs-kvmclock')[0]
+    delta = delta - (1 << 64) if delta >= 1 << 63 else delta
+    assert abs(delta) < 200_000, delta
