@@ -117,19 +117,19 @@ def test_consoles_both_ways():
     assert 'xen-console: echo: pong' in out
 
 
-@pytest.mark.parametrize('reason,request', [
+@pytest.mark.parametrize('reason,vm_request', [
     ('poweroff', 'shutdown reason guest-shutdown'),
     ('reboot', 'reset reason guest-reset'),  # -no-reboot turns it into an exit
     ('crash', 'shutdown reason guest-panic'),
 ])
-def test_shutdown_reasons(reason, request):
+def test_shutdown_reasons(reason, vm_request):
     res = run_guest('xen_shutdown', append=f'reason={reason}',
                     extra=XEN + ['-trace', 'vm_request'])
     assert res.status == 0 and not res.timed_out, res.log()
     assert res.sync('shutting-down') == [[['poweroff', 'reboot', 'suspend', 'crash']
                                           .index(reason)]]
     assert not res.calls('ASSERT') and not res.calls('FAIL'), res.log()
-    assert f'vm_request {request}' in res.stderr, res.log()
+    assert f'vm_request {vm_request}' in res.stderr, res.log()
     if reason == 'crash':
         assert 'xen: the guest crashed' in res.stderr
 
