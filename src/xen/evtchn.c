@@ -591,6 +591,19 @@ int evtchn_backend_raise(struct evtchn_state *e, uint32_t port)
 	return ret;
 }
 
+int evtchn_host_raise(struct evtchn_state *e, uint32_t port)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&e->lock);
+	if (port_valid(e, port) && e->port[port].type != EVTCHNSTAT_closed)
+		set_pending(e, port);
+	else
+		ret = -EINVAL;
+	pthread_mutex_unlock(&e->lock);
+	return ret;
+}
+
 int evtchn_host_close(struct evtchn_state *e, uint32_t port)
 {
 	int ret;

@@ -131,6 +131,9 @@ int evtchn_backend_raise(struct evtchn_state *e, uint32_t port);
  * -EINVAL when it is closed already. */
 int evtchn_host_close(struct evtchn_state *e, uint32_t port);
 bool evtchn_is_backend_port(struct evtchn_state *e, uint32_t port);
+/* Host side (QMP xen-event-inject): set a bound port pending as if its other end had
+ * signalled it.  0, or -EINVAL for a closed or out-of-range port. */
+int evtchn_host_raise(struct evtchn_state *e, uint32_t port);
 
 /* Ports that are bound, for QMP and tests (port 0 never is). */
 unsigned evtchn_nr_bound(struct evtchn_state *e);
