@@ -12,6 +12,15 @@ volatile u64 xen_event_time[XEN_MAX_PORTS];
 volatile u32 xen_upcalls[MAX_CPUS];
 volatile u32 xen_empty_upcalls[MAX_CPUS];
 static xen_port_fn port_hook[XEN_MAX_PORTS];
+/* Which CPU takes each port (what it was bound to): a CPU's scan leaves other CPUs'
+ * ports pending in a word they share, as Linux's cpu_evtchn_mask does. */
+static u16 port_cpu[XEN_MAX_PORTS];
+
+void xen_port_set_cpu(u32 port, u32 cpu)
+{
+	if (port < XEN_MAX_PORTS)
+		port_cpu[port] = (u16)cpu;
+}
 static struct vcpu_info *vi_of[MAX_CPUS];
 
 void xen_set_port_hook(u32 port, xen_port_fn fn)
@@ -85,6 +94,8 @@ u32 xen_scan_events(u32 cpu)
 			u32 port = w * 64 + (u32)__builtin_ctzll(bits);
 
 			bits &= bits - 1;
+			if (port_cpu[port] != cpu)
+				continue; /* another CPU's: its own scan takes it */
 			xen_clear_pending(port);
 			xen_event_cpu[port] = cpu;
 			xen_event_time[port] = xen_time_from(&vi->time);
@@ -215,7 +226,10 @@ int evtchn_bind_virq(u32 virq, u32 vcpu)
 	struct evtchn_bind_virq b = { .virq = virq, .vcpu = vcpu };
 	long r = evtchn_op(EVTCHNOP_bind_virq, &b);
 
-	return r ? (int)r : (int)b.port;
+	if (r)
+		return (int)r;
+	xen_port_set_cpu(b.port, vcpu);
+	return (int)b.port;
 }
 
 int evtchn_bind_ipi(u32 vcpu)
@@ -223,7 +237,10 @@ int evtchn_bind_ipi(u32 vcpu)
 	struct evtchn_bind_ipi b = { .vcpu = vcpu };
 	long r = evtchn_op(EVTCHNOP_bind_ipi, &b);
 
-	return r ? (int)r : (int)b.port;
+	if (r)
+		return (int)r;
+	xen_port_set_cpu(b.port, vcpu);
+	return (int)b.port;
 }
 
 long evtchn_send(u32 port)
@@ -238,8 +255,10 @@ long evtchn_close(u32 port)
 	struct evtchn_close c = { .port = port };
 	long r = evtchn_op(EVTCHNOP_close, &c);
 
-	if (!r && port < XEN_MAX_PORTS)
+	if (!r && port < XEN_MAX_PORTS) {
 		xen_events[port] = 0; /* the number's next binding counts from 0 */
+		port_cpu[port] = 0;
+	}
 	return r;
 }
 
@@ -253,8 +272,11 @@ long evtchn_unmask(u32 port)
 long evtchn_bind_vcpu(u32 port, u32 vcpu)
 {
 	struct evtchn_bind_vcpu b = { .port = port, .vcpu = vcpu };
+	long r = evtchn_op(EVTCHNOP_bind_vcpu, &b);
 
-	return evtchn_op(EVTCHNOP_bind_vcpu, &b);
+	if (!r)
+		xen_port_set_cpu(port, vcpu);
+	return r;
 }
 
 long evtchn_status(u32 port, struct evtchn_status *st)

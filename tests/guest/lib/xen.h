@@ -56,6 +56,9 @@ extern volatile u32 xen_empty_upcalls[MAX_CPUS];
 extern volatile u32 xen_event_cpu[XEN_MAX_PORTS];
 /* The Xen system time (ns) at which each port was last taken. */
 extern volatile u64 xen_event_time[XEN_MAX_PORTS];
+/* The CPU that takes `port` (the wrappers below keep it; a port left to its default
+ * vCPU is CPU 0's). */
+void xen_port_set_cpu(u32 port, u32 cpu);
 typedef void (*xen_port_fn)(u32 port);
 void xen_set_port_hook(u32 port, xen_port_fn fn);
 
