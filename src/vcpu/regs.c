@@ -41,6 +41,7 @@ int vcpu_setup_boot_regs(struct vcpu *v)
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { 0 };
 
+	v->run->kvm_dirty_regs = 0; /* an exit handler's pending write is void now */
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno;
 	sregs.gdt.base = LAYOUT_GDT;
@@ -141,6 +142,10 @@ int vcpu_reset(struct vcpu *v, bool bsp)
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = { .rflags = 2, .rip = 0xfff0, .rdx = 0x600 };
 	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
+
+	/* A register write an exit handler left in kvm_run (KVM_SYNC_X86_REGS, applied at
+	 * the next KVM_RUN) must not land on top of the reset state. */
+	v->run->kvm_dirty_regs = 0;
 	int ret;
 
 	/* Nothing pending: no stale exception, NMI or SIPI survives the reset. */
