@@ -18,6 +18,7 @@
 
 #include "arch/x86/layout.h"
 #include "devices/serial_8250.h"
+#include "qmp/server.h"
 #include "util/log.h"
 #include "vcpu/vcpu.h"
 #include "vm/vm.h"
@@ -26,6 +27,7 @@
 #include "xen/guest_access.h"
 #include "xen/hypercall.h"
 #include "xen/pvclock.h"
+#include "xen/qmp.h"
 #include "xen/state.h"
 
 #define EFER_LMA (1ull << 10)
@@ -790,6 +792,10 @@ int xen_vmm_create(struct vm *vm)
 		log_error("xen: too many devices");
 		bus_unregister(&vm->pio, PORT_XEN_HCALL, x);
 		goto fail_loop;
+	}
+	if ((ret = qmp_server_register(vm->qmp, &qmp_module_xen, vm)) < 0) {
+		log_error("xen: registering the QMP commands: %s", strerror(-ret));
+		return ret; /* the device is registered: vm_destroy frees it */
 	}
 	if (vm->serial)
 		serial_set_tap(vm->serial, &console_tap, x);

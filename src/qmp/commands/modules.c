@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include "qmp/commands/commands.h"
+#include "xen/qmp.h"
 
 const struct qmp_module *const qmp_all_modules[] = {
 	&qmp_module_control,
@@ -9,6 +10,7 @@ const struct qmp_module *const qmp_all_modules[] = {
 	&qmp_module_hmp,
 	&qmp_module_qdev,
 	&qmp_module_cpu_hotplug,
+	&qmp_module_xen,        /* registered by xen/vmm.c when the Xen ABI is on */
 	NULL,
 };
 
