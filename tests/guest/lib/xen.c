@@ -194,6 +194,21 @@ int xen_init_route(u8 vector, bool own_vcpu_info, enum xen_route route)
 	return 0;
 }
 
+void xen_adopt(u8 vector)
+{
+	u32 cpu = this_apic_id();
+
+	xen.shinfo = &xen_shared_info;
+	for (u32 i = 0; i < MAX_CPUS && i < XEN_LEGACY_MAX_VCPUS; i++)
+		vi_of[i] = &xen_shared_info.vcpu_info[i];
+	vi_of[cpu] = &xen_vcpu_info[cpu];
+	xen.vector = vector;
+	xen.route = XEN_ROUTE_PERCPU;
+	irq_set_handler(vector, upcall);
+	lapic_enable();
+	kvmclock_use_area(&vi_of[cpu]->time);
+}
+
 void xen_init_cpu(bool own_vcpu_info)
 {
 	u32 cpu = this_apic_id();

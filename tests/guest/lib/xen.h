@@ -72,6 +72,10 @@ int xen_init(u8 vector, bool own_vcpu_info);
 int xen_init_route(u8 vector, bool own_vcpu_info, enum xen_route route);
 /* The upcall handler's scan, callable directly (as with interrupts off). */
 u32 xen_scan_events(u32 cpu);
+/* A restored guest (its Xen state loaded into xkvm): the BSP takes its shared_info, its
+ * own vcpu_info and the upcall vector as xen_init(vector, true) had set them, without a
+ * hypercall.  The hypercall page must be written again first (guest RAM is new). */
+void xen_adopt(u8 vector);
 /* On an AP, after xen_init on the BSP. */
 void xen_init_cpu(bool own_vcpu_info);
 
