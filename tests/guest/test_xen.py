@@ -268,3 +268,37 @@ def test_state_load_refuses_bad_blobs(tmp_path):
         # still usable afterwards: the guest runs and sets itself up
         q.cmd('cont')
         vm.wait_ucall(lambda u: u.text == 'armed')
+
+
+def test_vcpu_hotplug():
+    """A hot-added vCPU becomes a valid event-channel target and takes its own timer; a
+    hot-removed one loses its per-vCPU ports and timer, its other ports move to vCPU 0;
+    plugged again it keeps its vcpu_info and binds again."""
+    with xen_vm('xen_hotplug', 'maxcpus=3', smp='1,maxcpus=3') as vm:
+        q = vm.qmp()
+        vm.wait_ucall(lambda u: u.text == 'xen-hotplug-ready')
+        for generation in (1, 2):
+            q.cmd('device_add', driver='host-x86_64-cpu', id='cpu1', socket_id=0, core_id=1,
+                  thread_id=0)
+            u = vm.wait_ucall(lambda u: u.text == 'xen-ap-up', timeout=30)
+            assert (u.vcpu, u.args) == (1, [1, generation])
+            vm.wait_ucall(lambda u: u.text == 'xen-plugged' and u.args == [1], timeout=30)
+            x = q.cmd('__org.xkvm_query-xen')
+            v1 = x['vcpus'][1]
+            assert v1['present'] and v1['vcpu-info'] is not None
+            assert v1['timer-deadline'] > 0 and v1['upcall-vector'] == 0x50
+            assert set(v1['virqs']) == {'0'}  # its VIRQ_TIMER (global VIRQs are vCPU 0's)
+            (con,) = [p for p in x['ports'] if p['type'] == 'virq' and p['target'] == 8]
+            assert con['vcpu'] == 1  # VIRQ_CON_RING moved here
+            q.cmd('device_del', id='cpu1')
+            vm.wait_ucall(lambda u: u.text == 'xen-unplugged' and u.args == [1], timeout=30)
+            q.wait_event('DEVICE_DELETED')
+            v1 = q.cmd('__org.xkvm_query-xen')['vcpus'][1]
+            assert not v1['present'] and v1['timer-deadline'] == 0 and v1['virqs'] == {}
+            assert v1['vcpu-info'] is not None  # kept, as Xen keeps it
+            while True:  # the guest's last _OST before the slot is plugged again
+                info = q.wait_event('ACPI_DEVICE_OST')['data']['info']
+                if (info['source'], info['status']) == (3, 0):
+                    break
+        assert 'xen: vcpu 1 unplugged: 2 per-vCPU event channels closed' in \
+            '\n'.join(vm.run.stderr_lines)

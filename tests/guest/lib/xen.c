@@ -127,15 +127,23 @@ static void set_upcall_vector(u32 cpu)
 		GUEST_ASSERT_EQ(HYPERCALL2(hvm_op, HVMOP_set_evtchn_upcall_vector, &uv), 0);
 }
 
-static void register_vcpu_info(u32 cpu)
+long xen_register_vcpu_info(u32 cpu)
 {
 	struct vcpu_register_vcpu_info r = {
 		.mfn = (u64)(uintptr_t)&xen_vcpu_info[cpu] >> 12,
 		.offset = (u32)((uintptr_t)&xen_vcpu_info[cpu] & 0xfff),
 	};
+	long ret = HYPERCALL3(vcpu_op, VCPUOP_register_vcpu_info, cpu, &r);
 
-	GUEST_ASSERT_EQ(HYPERCALL3(vcpu_op, VCPUOP_register_vcpu_info, cpu, &r), 0);
-	vi_of[cpu] = &xen_vcpu_info[cpu];
+	/* -EBUSY: registered before (a CPU plugged again); the area is the same one. */
+	if (!ret || ret == -XEN_EBUSY)
+		vi_of[cpu] = &xen_vcpu_info[cpu];
+	return ret;
+}
+
+static void register_vcpu_info(u32 cpu)
+{
+	GUEST_ASSERT_EQ(xen_register_vcpu_info(cpu), 0);
 }
 
 int xen_init(u8 vector, bool own_vcpu_info)

@@ -76,6 +76,9 @@ u32 xen_scan_events(u32 cpu);
  * own vcpu_info and the upcall vector as xen_init(vector, true) had set them, without a
  * hypercall.  The hypercall page must be written again first (guest RAM is new). */
 void xen_adopt(u8 vector);
+/* VCPUOP_register_vcpu_info of xen_vcpu_info[cpu]; the upcall handler uses it from then
+ * on (also after -EBUSY: it was registered before).  Returns the hypercall's result. */
+long xen_register_vcpu_info(u32 cpu);
 /* On an AP, after xen_init on the BSP. */
 void xen_init_cpu(bool own_vcpu_info);
 
