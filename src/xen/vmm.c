@@ -66,6 +66,7 @@ struct xen_vmm {
 
 	struct loop_job console_job, panic_job;
 	struct ratelimit rl;
+	struct ratelimit console_rl; /* console_io lines logged without a serial back-end */
 };
 
 static uint64_t host_now(void *opaque);
@@ -379,7 +380,7 @@ static void host_console_line(void *opaque, const char *line, size_t len)
 	struct xen_vmm *x = opaque;
 
 	if (!x->vm->serial) {
-		log_info("xen: console_io: %.*s", (int)len, line);
+		log_guest(&x->console_rl, "xen: console_io: %.*s", (int)len, line);
 		return;
 	}
 	serial_tap_write(x->vm->serial, line, len);
@@ -743,6 +744,7 @@ int xen_vmm_create(struct vm *vm)
 	}
 	x->vm = vm;
 	x->rl = (struct ratelimit)RATELIMIT_INIT;
+	x->console_rl = (struct ratelimit)RATELIMIT_INIT_LEVEL(LOG_INFO);
 	x->gsi_fd = x->gsi_resample_fd = -1;
 	x->gsi_assigned = -1;
 	pthread_mutex_init(&x->gsi_lock, NULL);
