@@ -317,3 +317,11 @@ def test_hostile_guest(seed):
                                   extra=XEN, timeout=120))
     assert res.sync('xen-garbage-survived')[0][0] == 2000
     assert 'AddressSanitizer' not in res.stderr and 'runtime error' not in res.stderr
+
+
+def test_32bit_calling_convention():
+    """Hypercalls from compatibility mode: EBX ECX EDX... in, EAX out, the compat
+    structures, set_timer_op's split deadline, and the 32-bit 2-level layout latched by an
+    MSR write from 32-bit code."""
+    res = assert_passed(run_guest('xen_compat', append='version=0x4000a', extra=XEN))
+    assert res.sync('xen-compat-ok') == [[0x4000a]]
