@@ -325,3 +325,14 @@ def test_32bit_calling_convention():
     MSR write from 32-bit code."""
     res = assert_passed(run_guest('xen_compat', append='version=0x4000a', extra=XEN))
     assert res.sync('xen-compat-ok') == [[0x4000a]]
+
+
+@pytest.mark.parametrize('args,message', [
+    (['-xen-domid', '0'], '-xen-domid 0: a domain id from 1 to 32751'),
+    (['-xen-domid', '40000'], '-xen-domid 40000: a domain id from 1 to 32751'),
+    (['-accel', 'kvm,xen-version=0'], 'xen-version must be a 32-bit value'),
+    (['-accel', 'kvm,xen-version=0x4000a,x-xen-kvm-leaves=maybe'], 'x-xen-kvm-leaves'),
+])
+def test_bad_xen_options(args, message):
+    res = run_guest('xen_abi', extra=args, timeout=10)
+    assert res.status == 1 and message in res.stderr, res.log()
