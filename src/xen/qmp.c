@@ -301,8 +301,9 @@ static const struct qmp_command commands[] = {
 		.returns = "{\"domid\": int, \"version\": int, \"long-mode\": bool, "
 			   "\"shared-info\": int|null, \"callback-param\": int, \"vcpus\": "
 			   "[{\"cpu-index\": int, \"present\": bool, \"vcpu-info\": int|null, "
-			   "\"time-info\": int|null, \"upcall-vector\": int, \"timer-deadline\": int, "
-			   "\"virqs\": {\"VIRQ\": port}}], \"ports\": [EvtchnInfo], \"stats\": {...}}",
+			   "\"time-info\": int|null, \"upcall-vector\": int, "
+			   "\"timer-deadline\": int, \"virqs\": {\"VIRQ\": port}}], "
+			   "\"ports\": [EvtchnInfo], \"stats\": {...}}",
 		.doc = "The Xen domain as xkvm serves it: where shared_info and each vcpu_info "
 		       "are (guest-physical), upcall vectors, singleshot deadlines (Xen system "
 		       "time, 0: none), every VIRQ binding, the port table and counters.",
@@ -312,8 +313,8 @@ static const struct qmp_command commands[] = {
 		.fn = state_save,
 		.args = file_arg,
 		.returns = "{\"size\": int}",
-		.doc = "Write the Xen state blob (docs/xen.md, \"State\") to `file`, with the vCPUs "
-		       "paused for the moment it takes.",
+		.doc = "Write the Xen state blob (docs/xen.md, \"State\") to `file`, with the "
+		       "vCPUs paused for the moment it takes.",
 	},
 	{
 		.name = QMP_XKVM_PREFIX "xen-state-load",

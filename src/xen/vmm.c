@@ -71,7 +71,7 @@ struct xen_vmm {
 
 static uint64_t host_now(void *opaque);
 
-/* ---- time ---------------------------------------------------------------------------- */
+/* ---- time -------------------------------------------------------------------------- */
 
 static int get_clock(struct xen_vmm *x, struct kvm_clock_data *c)
 {
@@ -193,7 +193,7 @@ static void timer_expired(void *opaque)
 	xen_domain_timer_expired(&xv->x->dom, xv->id);
 }
 
-/* ---- upcalls --------------------------------------------------------------------------- */
+/* ---- upcalls ----------------------------------------------------------------------- */
 
 static void host_inject_vector(void *opaque, unsigned vcpu, uint8_t vector)
 {
@@ -279,7 +279,7 @@ static void gsi_resampled(void *opaque, uint32_t events)
 	}
 }
 
-/* ---- SCHEDOP_block / SCHEDOP_poll ------------------------------------------------------------ */
+/* ---- SCHEDOP_block / SCHEDOP_poll -------------------------------------------------- */
 
 static long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
 {
@@ -333,7 +333,7 @@ static void host_wake(void *opaque, unsigned vcpu)
 	futex(&x->wake_seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
 }
 
-/* ---- shutdown -------------------------------------------------------------------------- */
+/* ---- shutdown ---------------------------------------------------------------------- */
 
 static void panic_event(void *opaque)
 {
@@ -363,7 +363,7 @@ static void host_shutdown(void *opaque, unsigned reason)
 	}
 }
 
-/* ---- consoles ------------------------------------------------------------------------------ */
+/* ---- consoles ---------------------------------------------------------------------- */
 
 static size_t console_sink(void *opaque, const char *buf, size_t len)
 {
@@ -453,7 +453,7 @@ static const struct xen_host_ops host_ops = {
 	.console_notify = host_console_notify,
 };
 
-/* ---- the hypercall trap: OUT %eax, $PORT_XEN_HCALL ------------------------------------------ */
+/* ---- the hypercall trap: OUT %eax, $PORT_XEN_HCALL --------------------------------- */
 
 static unsigned cpl_of(const struct kvm_regs *r, const struct kvm_sregs *s)
 {
@@ -554,7 +554,7 @@ static const struct bus_ops hcall_ops = {
 	.write = hcall_write,
 };
 
-/* ---- the hypercall-page MSR ---------------------------------------------------------------- */
+/* ---- the hypercall-page MSR -------------------------------------------------------- */
 
 void xen_vmm_msr_exit(struct xen_vmm *x, struct vcpu *v)
 {
@@ -602,7 +602,7 @@ static int setup_msr_filter(struct xen_vmm *x, uint32_t msr)
 	return 0;
 }
 
-/* ---- CPUID and the vCPU lifecycle ------------------------------------------------------------ */
+/* ---- CPUID and the vCPU lifecycle -------------------------------------------------- */
 
 int xen_vmm_cpuid(struct xen_vmm *x, unsigned slot, struct kvm_cpuid2 **cpuid)
 {
@@ -650,7 +650,7 @@ struct xen_domain *xen_vmm_domain(struct xen_vmm *x)
 	return &x->dom;
 }
 
-/* ---- save / restore -------------------------------------------------------------------------- */
+/* ---- save / restore ---------------------------------------------------------------- */
 
 int xen_vmm_state_save(struct xen_vmm *x, uint8_t **blob, size_t *len)
 {
@@ -684,7 +684,7 @@ int xen_vmm_state_load(struct xen_vmm *x, const uint8_t *blob, size_t len, char 
 	return ret;
 }
 
-/* ---- life cycle ---------------------------------------------------------------------------------- */
+/* ---- life cycle -------------------------------------------------------------------- */
 
 /* Platform reset: the guest starts over as a new domain would (a soft reset forgets
  * every binding, area and parameter, and unplaces shared_info). */

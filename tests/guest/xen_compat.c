@@ -160,9 +160,9 @@ int main(void)
 	GUEST_ASSERT_EQ(call32(__HYPERVISOR_event_channel_op, EVTCHNOP_send,
 			       (u32)(uintptr_t)&es, 0, 0, 0), 0);
 	poll_ports[0] = port;
+	at = xen_time_ns() + 5000000000ull;
 	sp = (struct sched_poll_compat){ .ports = (u32)(uintptr_t)poll_ports, .nr_ports = 1,
-					 .timeout_lo = (u32)(xen_time_ns() + 5000000000ull),
-					 .timeout_hi = (u32)((xen_time_ns() + 5000000000ull) >> 32) };
+					 .timeout_lo = (u32)at, .timeout_hi = (u32)(at >> 32) };
 	at = xen_time_ns();
 	GUEST_ASSERT_EQ(call32(__HYPERVISOR_sched_op, SCHEDOP_poll, (u32)(uintptr_t)&sp, 0, 0, 0),
 			0);

@@ -62,7 +62,8 @@ u64 xen_time_from(const volatile struct vcpu_time_info *t)
 			delta >>= -t->tsc_shift;
 		else
 			delta <<= t->tsc_shift;
-		ns = t->system_time + (u64)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+		ns = t->system_time +
+		     (u64)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
 		barrier();
 	} while ((version & 1) || version != t->version);
 	return ns;
@@ -189,8 +190,9 @@ int xen_init_route(u8 vector, bool own_vcpu_info, enum xen_route route)
 	lapic_enable();
 	set_upcall_vector(cpu);
 	if (route == XEN_ROUTE_CALLBACK) {
-		GUEST_ASSERT_EQ(xen_hvm_set_param(HVM_PARAM_CALLBACK_IRQ,
-						  (u64)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56 | vector), 0);
+		u64 cb = (u64)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56 | vector;
+
+		GUEST_ASSERT_EQ(xen_hvm_set_param(HVM_PARAM_CALLBACK_IRQ, cb), 0);
 	} else if (route == XEN_ROUTE_GSI) {
 		pic_mask_all();
 		ioapic_route(XEN_CALLBACK_GSI, vector, cpu, true, false);
