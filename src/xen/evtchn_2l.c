@@ -44,34 +44,35 @@ const char *evtchn_2l_outcome_name(enum evtchn_2l_outcome o)
 	return (unsigned)o < sizeof(names) / sizeof(names[0]) ? names[o] : "?";
 }
 
-/* Bit `bit` of the array of words at base + off. */
+/* Bit `bit` of the array of little-endian words at base + off, one atomic operation of
+ * the guest's word size, as the guest's own accesses are (the SDM asks for identical
+ * operand sizes on shared semaphores).  A word the guest misplaced is not naturally
+ * aligned (a vcpu_info registered by a 32-bit guest is only 4-byte aligned, and is used
+ * with the 64-bit layout if the guest then changes mode): then the byte holding the bit
+ * is used instead, which stays atomic on x86 and is never a misaligned access in C. */
 enum bitop { BIT_TEST, BIT_SET, BIT_CLEAR };
+
+#define BITOP(w, m, op)                                                             \
+	((op) == BIT_SET     ? (__atomic_fetch_or((w), (m), __ATOMIC_SEQ_CST) & (m)) != 0 : \
+	 (op) == BIT_CLEAR ? (__atomic_fetch_and((w), ~(m), __ATOMIC_SEQ_CST) & (m)) != 0 : \
+			     (__atomic_load_n((w), __ATOMIC_SEQ_CST) & (m)) != 0)
 
 static bool bitop(const struct evtchn_2l_layout *l, const void *base, size_t off, unsigned bit,
 		  enum bitop op)
 {
 	uint8_t *p = (uint8_t *)base + off;
 
-	if (l->word_bits == 64) {
+	if (l->word_bits == 64 && !(((uintptr_t)p + bit / 64 * 8) & 7)) {
 		uint64_t *w = (uint64_t *)p + bit / 64, m = 1ull << (bit % 64);
-		switch (op) {
-		case BIT_SET:
-			return __atomic_fetch_or(w, m, __ATOMIC_SEQ_CST) & m;
-		case BIT_CLEAR:
-			return __atomic_fetch_and(w, ~m, __ATOMIC_SEQ_CST) & m;
-		default:
-			return __atomic_load_n(w, __ATOMIC_SEQ_CST) & m;
-		}
-	} else {
+		return BITOP(w, m, op);
+	}
+	if (l->word_bits == 32 && !(((uintptr_t)p + bit / 32 * 4) & 3)) {
 		uint32_t *w = (uint32_t *)p + bit / 32, m = 1u << (bit % 32);
-		switch (op) {
-		case BIT_SET:
-			return __atomic_fetch_or(w, m, __ATOMIC_SEQ_CST) & m;
-		case BIT_CLEAR:
-			return __atomic_fetch_and(w, ~m, __ATOMIC_SEQ_CST) & m;
-		default:
-			return __atomic_load_n(w, __ATOMIC_SEQ_CST) & m;
-		}
+		return BITOP(w, m, op);
+	}
+	{
+		uint8_t *b = p + bit / 8, m = (uint8_t)(1u << (bit % 8));
+		return BITOP(b, m, op);
 	}
 }
 
@@ -132,10 +133,14 @@ enum evtchn_2l_outcome evtchn_2l_kick(const struct evtchn_2l_layout *l, void *vc
 {
 	uint8_t *sel = (uint8_t *)vcpu_info + l->sel_off;
 
-	if (l->word_bits == 64)
+	/* Every selector bit (see bitop() on alignment). */
+	if (l->word_bits == 64 && !((uintptr_t)sel & 7))
 		__atomic_store_n((uint64_t *)sel, UINT64_MAX, __ATOMIC_SEQ_CST);
-	else
+	else if (l->word_bits == 32 && !((uintptr_t)sel & 3))
 		__atomic_store_n((uint32_t *)sel, UINT32_MAX, __ATOMIC_SEQ_CST);
+	else
+		for (unsigned i = 0; i < l->word_bits / 8; i++)
+			__atomic_store_n(sel + i, 0xff, __ATOMIC_SEQ_CST);
 	if (__atomic_exchange_n((uint8_t *)vcpu_info + l->upcall_off, 1, __ATOMIC_SEQ_CST))
 		return EVTCHN_2L_UPCALL_WAS_SET;
 	return EVTCHN_2L_UPCALL_EDGE;

@@ -54,18 +54,25 @@ uint64_t xen_pvclock_read(const struct vcpu_time_info *t, uint64_t tsc)
 	return t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
 }
 
+/* The guest chooses where the area is: a time area may have any alignment, and a 32-bit
+ * guest's vcpu_info is only 4-byte aligned.  So the fields are copied as bytes, ordered
+ * by fences: the version protocol, not atomicity, is what makes a torn read harmless
+ * (Xen writes them with plain stores too). */
 void xen_pvclock_publish(void *dst, const struct vcpu_time_info *t)
 {
-	struct vcpu_time_info *d = dst;
-	uint32_t v = __atomic_load_n(&d->version, __ATOMIC_RELAXED);
+	uint8_t *d = dst;
+	const size_t vo = offsetof(struct vcpu_time_info, version);
+	const size_t body = offsetof(struct vcpu_time_info, tsc_timestamp);
+	uint32_t v;
 
+	memcpy(&v, d + vo, sizeof(v));
 	/* Odd while the fields change; a reader retries on odd or changed versions. */
-	__atomic_store_n(&d->version, (v | 1) + ((v & 1) ? 2 : 0), __ATOMIC_SEQ_CST);
-	__atomic_store_n(&d->tsc_timestamp, t->tsc_timestamp, __ATOMIC_RELAXED);
-	__atomic_store_n(&d->system_time, t->system_time, __ATOMIC_RELAXED);
-	__atomic_store_n(&d->tsc_to_system_mul, t->tsc_to_system_mul, __ATOMIC_RELAXED);
-	__atomic_store_n(&d->tsc_shift, t->tsc_shift, __ATOMIC_RELAXED);
-	__atomic_store_n(&d->flags, t->flags, __ATOMIC_RELAXED);
-	__atomic_store_n(&d->version, __atomic_load_n(&d->version, __ATOMIC_RELAXED) + 1,
-			 __ATOMIC_SEQ_CST);
+	v = (v | 1) + ((v & 1) ? 2 : 0);
+	memcpy(d + vo, &v, sizeof(v));
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	memcpy(d + body, (const uint8_t *)t + body, sizeof(*t) - body);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	v++;
+	memcpy(d + vo, &v, sizeof(v));
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }

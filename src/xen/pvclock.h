@@ -29,8 +29,8 @@ void xen_pvclock_fill(struct vcpu_time_info *t, uint64_t tsc, uint64_t system_ns
 /* What a guest computes from `t` at `tsc`. */
 uint64_t xen_pvclock_read(const struct vcpu_time_info *t, uint64_t tsc);
 
-/* Publish `t` at `dst` (guest memory shared with running vCPUs) with the version
- * protocol: version made odd, fields written, version made even again. */
+/* Publish `t` at `dst` (guest memory shared with running vCPUs; any alignment) with the
+ * version protocol: version made odd, fields written, version made even again. */
 void xen_pvclock_publish(void *dst, const struct vcpu_time_info *t);
 
 #endif
