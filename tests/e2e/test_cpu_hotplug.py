@@ -26,11 +26,11 @@ def add(q, slot, id):
     q.cmd('device_add', driver=CPU, id=id, socket_id=0, core_id=slot, thread_id=0)
 
 
-def ap_up(vm, slot, timeout=20):
-    """The new AP's own report from its vCPU: (slot, generation)."""
-    u = vm.wait_ucall(lambda u: u.text == 'ap-up' and u.args[0] == slot, timeout)
+def ap_up(vm, slot, generation, timeout=20):
+    """Wait for the AP's own report, from its vCPU, that it came up for the
+    `generation`-th time (so a late report of an earlier bring-up cannot match)."""
+    u = vm.seen_ucall(lambda u: u.text == 'ap-up' and u.args[:2] == [slot, generation], timeout)
     assert u.vcpu == slot
-    return u.args[1]
 
 
 def event(q, name, timeout=10):
@@ -59,7 +59,7 @@ def test_add_remove_readd_unparks_the_same_fds():
         vm.wait_ucall(lambda u: u.text == 'hotplug-ready')
         for slot in (1, 2, 3):
             add(q, slot, f'cpu{slot}')
-            assert ap_up(vm, slot) == 1
+            ap_up(vm, slot, 1)
             assert event(q, 'ACPI_DEVICE_OST')['info'] == {
                 'device': f'cpu{slot}', 'slot': str(slot), 'slot-type': 'CPU', 'source': 1,
                 'status': 0}
@@ -99,7 +99,7 @@ def test_add_remove_readd_unparks_the_same_fds():
         # Re-plug: the same fds come back (unparked), the APs run guest code again.
         for slot in (1, 2, 3):
             add(q, slot, f'cpu{slot}')
-            assert ap_up(vm, slot) == 2
+            ap_up(vm, slot, 2)
         unparked = trace_lines(vm, 'vcpu_unpark')
         for slot in (1, 2, 3):
             assert any(f'id {slot} fd {fds[slot]} unparked' in l for l in unparked), unparked
@@ -118,13 +118,14 @@ def test_add_remove_readd_unparks_the_same_fds():
 def test_boot_cpus_unplug_by_qom_path():
     with hp_vm(cpus=2) as vm:
         q = vm.qmp()
-        assert ap_up(vm, 1) == 1  # the guest started its boot AP
         vm.wait_ucall(lambda u: u.text == 'hotplug-ready')
+        # The guest started its boot AP; the AP's report and the BSP's "ready" race.
+        ap_up(vm, 1, 1)
         q.cmd('device_del', id='/machine/unattached/device[1]')
         assert removal_done(q, 1) == {'path': '/machine/unattached/device[1]'}
         # The slot can be plugged again, now with an id.
         add(q, 1, 'again')
-        assert ap_up(vm, 1) == 2
+        ap_up(vm, 1, 2)
         with pytest.raises(QMPError) as e:
             q.cmd('device_del', id='/machine/unattached/device[0]')
         assert e.value.desc == 'Boot CPU is unpluggable'
@@ -162,7 +163,7 @@ def test_device_add_errors():
             r = q.execute('device_add', args)
             assert r.get('error') == {'class': 'GenericError', 'desc': desc}, (args, r)
         add(q, 1, 'cpu1')
-        ap_up(vm, 1)
+        ap_up(vm, 1, 1)
         r = q.execute('device_add', {'driver': CPU, 'id': 'cpu1', 'socket-id': 0, 'core-id': 2,
                                      'thread-id': 0})
         assert r['error'] == {'class': 'GenericError', 'desc': "Duplicate device ID 'cpu1'"}
@@ -199,7 +200,7 @@ def test_unplug_refused_while_insert_unacknowledged_and_while_pending():
         q = vm.qmp()
         vm.wait_ucall(lambda u: u.text == 'hotplug-ready')
         add(q, 1, 'cpu1')
-        ap_up(vm, 1)
+        ap_up(vm, 1, 1)
         q.wait_event('ACPI_DEVICE_OST')
         q.cmd('device_del', id='cpu1')
         # The guest refuses: _OST(3, 0x82), the CPU stays, the request is over.
@@ -219,11 +220,11 @@ def test_guest_abuses_the_register_block_and_ejects_unasked():
         vm.wait_ucall(lambda u: u.text == 'hotplug-ready')
         assert [c['cpu-index'] for c in q.cmd('query-cpus-fast')] == [0]  # no bogus eject
         add(q, 2, 'cpu2')
-        ap_up(vm, 2)
+        ap_up(vm, 2, 1)
         # The guest ejects slot 2 of its own accord: honoured, as QEMU does.
         assert removal_done(q, 2) == {'device': 'cpu2', 'path': '/machine/peripheral/cpu2'}
         add(q, 2, 'cpu2')
-        assert ap_up(vm, 2) == 2
+        ap_up(vm, 2, 2)
         q.cmd('system_powerdown')
         assert vm.wait() == 0
 
@@ -237,7 +238,7 @@ def test_thousand_add_remove_cycles_leak_nothing():
 
         def cycle(generation):
             add(q, 1, 'c')
-            assert ap_up(vm, 1) == generation
+            ap_up(vm, 1, generation)
             q.cmd('device_del', id='c')
             while True:  # until the final _OST(3, 0) of this removal
                 e = q.wait_event_any(('DEVICE_DELETED', 'ACPI_DEVICE_OST'))

@@ -214,6 +214,9 @@ class VM:
     def wait_ucall(self, pred, timeout=20):
         return self.run.wait_ucall(pred, timeout)
 
+    def seen_ucall(self, pred, timeout=20):
+        return self.run.seen_ucall(pred, timeout)
+
     def progress(self, timeout=20):
         """The next SYNC progress ucall's (counter, kvmclock ns)."""
         u = self.wait_ucall(lambda u: u.cmd == 'SYNC' and u.text == 'progress', timeout)

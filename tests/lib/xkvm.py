@@ -181,6 +181,21 @@ class Running:
                                      '\n'.join(self.stderr_lines[-50:]))
             self._pump(min(left, 0.2))
 
+    def seen_ucall(self, pred, timeout=20):
+        """Wait for a ucall matching pred among every one received so far or later,
+        whatever waits came before: for reports whose order against others is not fixed
+        (two vCPUs reporting at about the same time).  Consumes nothing."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for u in self.ucalls:
+                if pred(u):
+                    return u
+            left = deadline - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None and not self._pump(0):
+                raise AssertionError(f'no matching ucall within {timeout}s; stderr:\n' +
+                                     '\n'.join(self.stderr_lines[-50:]))
+            self._pump(min(left, 0.2))
+
     def wait_stdout(self, needle, timeout=20):
         deadline = time.monotonic() + timeout
         needle = needle.encode() if isinstance(needle, str) else needle
