@@ -59,7 +59,7 @@ struct virtq {
 	bool signalled_valid;
 
 	bool broken;
-	char error[96];
+	char error[160];
 	struct iovec iov[VIRTQ_MAX_SIZE];
 };
 
