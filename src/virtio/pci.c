@@ -509,6 +509,8 @@ static bool pci_cfg_window(struct virtio_pci *vp, unsigned *bar, uint32_t *off, 
 	if ((*len == 1 || *len == 2 || *len == 4) && *off % *len == 0 && *off < size &&
 	    *len <= size - *off)
 		return true;
+	if (*len == 0)
+		return false; /* not set up (a dump of config space reads it): nothing to do */
 	vp_log(vp, "%s: PCI configuration access window: bar %u offset 0x%x length %u is not a "
 	       "valid access", vp->name, *bar, *off, *len);
 	return false;
