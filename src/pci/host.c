@@ -208,6 +208,8 @@ static int intx_line(void *opaque, unsigned gsi, int level)
 		edge = h->intx_count[i]++ == 0;
 	else
 		edge = h->intx_count[i] && --h->intx_count[i] == 0;
+	if (edge && h->trace)
+		trace_pci_intx(h->trace, gsi, level);
 	if (edge && h->irq_line)
 		ret = h->irq_line(h->irq_opaque, gsi, level);
 	pthread_mutex_unlock(&h->intx_lock);
@@ -592,6 +594,7 @@ int pci_host_create(struct vm *vm)
 		free(h);
 		return ret;
 	}
+	h->trace = &vm->trace;
 	if ((ret = vm_add_device(vm, "pci-host", h, host_reset, host_destroy)) < 0) {
 		pci_host_destroy(h);
 		free(h);

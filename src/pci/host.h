@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "pci/config.h"
+#include "trace/trace.h"
 
 struct vm;
 struct aml;
@@ -63,6 +64,7 @@ struct pci_host {
 	int (*irq_line)(void *opaque, unsigned gsi, int level);
 	void *irq_opaque;
 
+	struct trace *trace;         /* may be NULL */
 	bool registered;             /* ECAM and the two ports are on the buses */
 	struct ratelimit rl;
 	uint64_t bad_accesses;

@@ -145,3 +145,34 @@ def test_bad_command_lines(tmp_path, args, message):
     make_image(img, 1)
     res = run_guest('pci_enum', extra=[a.format(img=img) for a in args])
     assert res.status == 1 and message in res.stderr, res.log()
+
+
+@pytest.mark.parametrize('cpus', [1, 2])
+def test_virtio_interrupts(tmp_path, cpus):
+    """mask -> PBA, no interrupt -> unmask -> exactly one; function mask; vector change;
+    retarget to another vCPU with requests in flight (cpus=2); INTx fallback."""
+    img = tmp_path / 'disk.img'
+    make_image(img, 1)
+    res = assert_passed(run_guest('virtio_irq', smp=cpus, append=f'cpus={cpus}',
+                                  extra=blk_args(img, 1)))
+    labels = [u.text for u in res.calls('SYNC')]
+    expected = ['programmed', 'masked-pending', 'unmasked', 'function-masked',
+                'function-unmasked', 'vector']
+    if cpus >= 2:
+        expected += ['retargeted', 'retargeted-back']
+    assert labels == expected + ['intx-disabled', 'intx', 'irq-done'], res.log()
+    gsi, spurious = res.sync('intx')[0]
+    assert gsi == 17  # slot 1, INTA#: GSI 16 + (1 + 0) mod 4, as the _PRT says
+
+
+def test_virtio_bad_rings(tmp_path):
+    img = tmp_path / 'disk.img'
+    make_image(img, 1)
+    res = assert_passed(run_guest('virtio_bad', extra=blk_args(img, 1)))
+    assert res.sync('bad-done') == [[12]], res.log()
+    for why in ['loops', 'is outside RAM', 'more than the 16 entries', 'is beyond the 16',
+                'nested indirect table', 'indirect table of 24 bytes', 'no room for the header',
+                'a device-readable buffer after a device-writable one',
+                'cannot enable: a ring is outside guest RAM']:
+        assert why in res.stderr, f'{why!r} not reported\n' + res.log()
+    assert 'matches no vCPU' in res.stderr

@@ -59,18 +59,6 @@ static int complete(struct vq *q, unsigned cpu, u32 want_hits, int head)
 	return q->status[head];
 }
 
-static void wait_host(void)
-{
-	u64 start = kvmclock_ns();
-
-	/* The host answers on COM1 once it has looked (QMP). */
-	while (!(inb(COM1 + UART_LSR) & LSR_DR)) {
-		GUEST_ASSERT(kvmclock_ns() - start < 30000000000ull);
-		udelay(1000);
-	}
-	(void)inb(COM1 + UART_RBR);
-}
-
 int main(void)
 {
 	unsigned cpus = (unsigned)cmdline_get_u64("cpus", 1), nq = (unsigned)cmdline_get_u64("queues", 1);
@@ -129,8 +117,7 @@ int main(void)
 		vq_setup(&d, &vq[q], (u16)q, 0, (u16)(1 + q));
 	virtio_driver_ok(&d);
 	GUEST_SYNC("ready", nq, cpus);
-	if (cmdline_get_u64("wait", 0))
-		wait_host();
+	host_wait();
 
 	wbuf = vmem_alloc(SECTORS_PER * 512, 4096);
 	rbuf = vmem_alloc(SECTORS_PER * 512, 4096);

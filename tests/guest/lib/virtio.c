@@ -367,3 +367,35 @@ long blk_check(const u8 *buf, u64 sector, u32 sectors, u32 seed)
 				return (long)(s * 512 + i * 4);
 	return -1;
 }
+
+int blk_bringup(struct virtio_dev *d, struct vq *vq, unsigned nq, u64 want, bool msix)
+{
+	int slot;
+
+	GUEST_ASSERT(pci_init());
+	slot = pci_find(VIRTIO_VENDOR, VIRTIO_DEV_BLK, 0);
+	GUEST_ASSERT(slot > 0);
+	virtio_probe((u8)slot, d);
+	GUEST_ASSERT(nq <= d->num_queues);
+	virtio_start(d, want);
+	if (msix)
+		vc_write16(d, VC_MSIX, 0);
+	for (unsigned q = 0; q < nq; q++)
+		vq_setup(d, &vq[q], (u16)q, 0, msix ? (u16)(1 + q) : NO_VECTOR);
+	virtio_driver_ok(d);
+	return slot;
+}
+
+void host_wait(void)
+{
+	u64 start = kvmclock_ns();
+
+	if (!cmdline_get_u64("wait", 0))
+		return;
+	/* The host answers with a byte on COM1 once it has looked (over QMP). */
+	while (!(inb(COM1 + UART_LSR) & LSR_DR)) {
+		GUEST_ASSERT(kvmclock_ns() - start < 60000000000ull);
+		udelay(1000);
+	}
+	(void)inb(COM1 + UART_RBR);
+}

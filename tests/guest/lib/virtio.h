@@ -145,6 +145,15 @@ int blk_queue(struct vq *q, u32 type, u64 sector, u64 data, u32 len);
  * -1 on timeout. */
 int blk_sync(struct vq *q, u32 type, u64 sector, u64 data, u32 len, u64 ms);
 
+/* The first virtio-blk: probe, negotiate `want`, queues 0..nq-1 on MSI-X vectors 1 + q
+ * (configuration on 0) or NO_VECTOR without `msix`, DRIVER_OK.  Returns the slot.  The
+ * MSI-X table and its enable are the caller's. */
+int blk_bringup(struct virtio_dev *d, struct vq *vq, unsigned nq, u64 want, bool msix);
+
+/* With wait=1 on the command line: block until the host sends a byte on COM1 (after a
+ * GUEST_SYNC, so the host can inspect the VM, e.g. over QMP). */
+void host_wait(void);
+
 /* The test pattern: 32-bit word `w` of sector `s` (tests/guest/test_virtio.py has its twin). */
 static inline u32 blk_pattern(u64 s, u32 w, u32 seed)
 {
