@@ -43,20 +43,30 @@ struct virtio_blk {
 
 /* ---- the I/O thread ------------------------------------------------------------------- */
 
+/*
+ * Serve what queue qi has available.  At most one queue's worth of chains per call: a
+ * driver that keeps the ring full (or rings laid over each other so that our used-ring
+ * writes feed the avail ring) must not keep the queue lock forever, which a reset waits
+ * for; the rest is picked up after a self-kick.
+ */
 static void serve(struct virtio_blk *b, unsigned qi)
 {
 	struct virtq *q = virtio_pci_queue_begin(&b->vp, qi);
 	struct virtq_chain c;
-	bool pushed = false;
+	bool pushed = false, more = false;
+	unsigned budget;
 	int r;
 
 	if (!q)
 		return;
+	budget = q->size;
 	for (;;) {
 		virtq_kicks(q, false);
-		while ((r = virtq_pop(q, &c)) > 0) {
+		r = 0;
+		while (budget && (r = virtq_pop(q, &c)) > 0) {
 			int used = blk_req_execute(&b->be, &c, q->error, sizeof(q->error));
 
+			budget--;
 			if (used < 0) {
 				q->broken = true;
 				r = -EINVAL;
@@ -74,10 +84,19 @@ static void serve(struct virtio_blk *b, unsigned qi)
 		virtq_kicks(q, true);
 		if (!virtq_avail_pending(q))
 			break;
+		if (!budget) {
+			more = true;
+			break;
+		}
 	}
 	if (pushed && virtq_needs_interrupt(q))
 		virtio_pci_queue_interrupt(&b->vp, qi);
 	virtio_pci_queue_end(&b->vp, qi);
+	if (more) {
+		static const uint64_t one = 1;
+		if (write(b->vp.q[qi].notify_fd, &one, sizeof(one)) < 0)
+			log_error("%s: queue %u: self-kick: %m", b->name, qi);
+	}
 }
 
 static void *io_thread(void *opaque)
