@@ -7,55 +7,10 @@
   different vCPU; writes that this file then checks byte for byte in the image, reads of
   sectors this file wrote first; FLUSH, GET_ID, IOERR past the end.
 """
-import struct
-
 import pytest
 
+from blkimg import SECTORS, blk_args, check_image, make_image
 from xkvm import assert_passed, run_guest
-
-M = 0xffffffff
-SECTORS = 16384          # an 8 MiB image
-HOST_SECTOR, HOST_COUNT = 4096, 16
-SECTORS_PER = 32
-
-
-def pattern(sector, word, seed):
-    """Twin of blk_pattern() in tests/guest/lib/virtio.h."""
-    x = ((sector * 2654435761) & M) ^ ((word * 40503) & M) ^ seed
-    x ^= x >> 13
-    x = (x * 0x5bd1e995) & M
-    x ^= x >> 15
-    return x
-
-
-def sector_bytes(sector, seed):
-    return struct.pack('<128I', *[pattern(sector, w, seed) for w in range(128)])
-
-
-def make_image(path, hostseed):
-    with open(path, 'wb') as f:
-        f.truncate(SECTORS * 512)
-        f.seek(HOST_SECTOR * 512)
-        for s in range(HOST_SECTOR, HOST_SECTOR + HOST_COUNT):
-            f.write(sector_bytes(s, hostseed))
-
-
-def blk_args(img, queues, extra=''):
-    return ['-drive', f'file={img},format=raw,if=none,id=d0',
-            '-device', f'virtio-blk-pci,drive=d0,num-queues={queues}{extra}']
-
-
-def check_image(img, queues, seed, hostseed):
-    data = open(img, 'rb').read()
-    assert len(data) == SECTORS * 512
-    for q in range(queues):
-        for s in range(q * 64, q * 64 + SECTORS_PER):
-            assert data[s * 512:(s + 1) * 512] == sector_bytes(s, seed), f'sector {s}'
-        # Nothing beyond what queue q wrote.
-        gap = data[(q * 64 + SECTORS_PER) * 512:(q * 64 + 64) * 512]
-        assert gap == bytes(len(gap)), f'queue {q} wrote past its sectors'
-    for s in range(HOST_SECTOR, HOST_SECTOR + HOST_COUNT):
-        assert data[s * 512:(s + 1) * 512] == sector_bytes(s, hostseed)
 
 
 @pytest.mark.parametrize('queues', [1, 3])
