@@ -108,3 +108,44 @@ def test_query_without_devices_lists_the_vcpus():
     with VM(cmd=lambda sock: xkvm_qmp_cmd(sock, smp=2)) as vm:
         dump = vm.qmp().cmd(CMD)
         assert [(c['cpu-index'], c['routes']) for c in dump] == [(0, []), (1, [])]
+
+
+def test_hot_remove_with_routes_then_retarget_and_readd(tmp_path):
+    """A vCPU ejected while a vector still targets it: the routes are reported
+    (__org.xkvm_VCPU_ROUTES_LEFT and a log line); once the guest retargets the vector the
+    index lists none on it; after re-adding the vCPU a vector can be aimed at it again."""
+    img = tmp_path / 'disk.img'
+    make_image(img, 1)
+    with VM(cmd=lambda sock: xkvm_qmp_cmd(sock, program='virtio_hotplug', smp='2,maxcpus=2',
+                                          append='', extra=blk_args(img, 1))) as vm:
+        q = vm.qmp()
+        step(vm, 'aimed')
+        by_cpu, dump = index(q)
+        assert 1 in by_cpu[1] and 1 not in by_cpu[0], dump
+
+        q.cmd('device_del', id='/machine/unattached/device[1]')
+        left = q.wait_event('__org.xkvm_VCPU_ROUTES_LEFT', 20)['data']
+        assert left['cpu-index'] == 1
+        assert [(r['device'], r['vector'], r['guest-vector']) for r in left['routes']] == \
+            [(DEV, 1, 0x41)]
+        step(vm, 'removed')
+        q.wait_event('DEVICE_DELETED')
+        by_cpu, dump = index(q)
+        # CPU 1 is gone: no longer listed (its routes stay valid, deliver nothing).
+        assert sorted(by_cpu) == [0], dump
+        assert 1 not in by_cpu[0]
+
+        step(vm, 'retargeted')
+        by_cpu, dump = index(q)
+        assert sorted(by_cpu) == [0] and 1 in by_cpu[0], dump
+        assert by_cpu[0][1]['dest-id'] == 0
+
+        q.cmd('device_add', driver='host-x86_64-cpu', id='cpu1', socket_id=0, core_id=1,
+              thread_id=0)
+        step(vm, 're-aimed')
+        by_cpu, dump = index(q)
+        assert sorted(by_cpu) == [0, 1], dump
+        assert 1 in by_cpu[1] and 1 not in by_cpu[0]
+        assert vm.wait() == 0
+    assert any('vCPU 1 removed with 1 interrupt route(s) still targeting it' in l
+               for l in vm.run.stderr_lines), '\n'.join(vm.run.stderr_lines[-30:])
