@@ -6,12 +6,62 @@ u64 pci_ecam_base;
 u8 pci_end_bus;
 static u64 next_mmio = PCI_MMIO32_START;
 
+/* An integer term (ZeroOp, OneOp, Byte/Word/DWord/QWordPrefix) at p; false if not one. */
+static bool aml_int_at(const u8 *p, const u8 *end, u64 *v)
+{
+	static const u8 width[] = { [0x0a] = 1, [0x0b] = 2, [0x0c] = 4, [0x0e] = 8 };
+
+	if (p >= end)
+		return false;
+	if (*p == 0x00 || *p == 0x01) {
+		*v = *p;
+		return true;
+	}
+	if (*p >= sizeof(width) || !width[*p] || p + 1 + width[*p] > end)
+		return false;
+	*v = 0;
+	for (unsigned i = 0; i < width[*p]; i++)
+		*v |= (u64)p[1 + i] << (8 * i);
+	return true;
+}
+
+/* No MCFG (QEMU's microvm has none): the root bridge's _CBA, as Linux falls back to it.
+ * Recognizes Name (_CBA, n) and Method (_CBA) { Return (n) } in the DSDT's bytes. */
+static bool ecam_from_cba(void)
+{
+	const struct acpi_header *dsdt = acpi_find_table("DSDT");
+	const u8 *p, *end;
+
+	if (!dsdt)
+		return false;
+	p = (const u8 *)dsdt + sizeof(*dsdt);
+	end = (const u8 *)dsdt + dsdt->length;
+	for (; p + 4 < end; p++) {
+		u64 v;
+
+		if (memcmp(p, "_CBA", 4))
+			continue;
+		if (p > (const u8 *)dsdt && p[-1] == 0x08 && aml_int_at(p + 4, end, &v)) {
+			pci_ecam_base = v;        /* Name (_CBA, v) */
+		} else if (p + 6 < end && p[4] == 0x00 && p[5] == 0xa4 && aml_int_at(p + 6, end, &v)) {
+			pci_ecam_base = v;        /* Method (_CBA, 0) { Return (v) } */
+		} else {
+			continue;
+		}
+		pci_end_bus = 0xff;
+		return true;
+	}
+	return false;
+}
+
 bool pci_init(void)
 {
 	const struct acpi_header *mcfg = acpi_find_table("MCFG");
 	const u8 *p;
 
-	if (!mcfg || mcfg->length < 44 + 16)
+	if (!mcfg)
+		return ecam_from_cba();
+	if (mcfg->length < 44 + 16)
 		return false;
 	p = (const u8 *)mcfg + 44; /* header (36) + reserved (8) */
 	pci_ecam_base = *(const u64 *)p;

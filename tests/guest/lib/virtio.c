@@ -374,7 +374,7 @@ int blk_bringup(struct virtio_dev *d, struct vq *vq, unsigned nq, u64 want, bool
 
 	GUEST_ASSERT(pci_init());
 	slot = pci_find(VIRTIO_VENDOR, VIRTIO_DEV_BLK, 0);
-	GUEST_ASSERT(slot > 0);
+	GUEST_ASSERT(slot >= 0);
 	virtio_probe((u8)slot, d);
 	GUEST_ASSERT(nq <= d->num_queues);
 	virtio_start(d, want);
