@@ -43,6 +43,20 @@ struct virtio_blk {
 
 /* ---- the I/O thread ------------------------------------------------------------------- */
 
+/* Completions are published in batches, but none waits longer than this for its batch:
+ * a slow request (a 1 MiB read, a disk that stalls) is handed back as soon as it is done,
+ * so the driver can resubmit while we work on the next (pipelining), while fast 4 KiB
+ * requests still share one used-index store and one interrupt decision. */
+#define PUBLISH_NS 50000
+
+/* Publish what was pushed and interrupt if the driver wants it. */
+static void publish(struct virtio_blk *b, unsigned qi, struct virtq *q)
+{
+	virtq_flush(q);
+	if (virtq_needs_interrupt(q))
+		virtio_pci_queue_interrupt(&b->vp, qi);
+}
+
 /*
  * Serve what queue qi has available.  At most one queue's worth of chains per call: a
  * driver that keeps the ring full (or rings laid over each other so that our used-ring
@@ -53,8 +67,9 @@ static void serve(struct virtio_blk *b, unsigned qi)
 {
 	struct virtq *q = virtio_pci_queue_begin(&b->vp, qi);
 	struct virtq_chain c;
-	bool pushed = false, more = false;
-	unsigned budget;
+	unsigned budget, pending = 0;
+	uint64_t batch_start = 0;
+	bool more = false;
 	int r;
 
 	if (!q)
@@ -73,12 +88,18 @@ static void serve(struct virtio_blk *b, unsigned qi)
 				break;
 			}
 			virtq_push(q, c.head, (uint32_t)used);
-			pushed = true;
+			if (!pending++)
+				batch_start = clock_ns();
+			else if (clock_ns() - batch_start >= PUBLISH_NS) {
+				publish(b, qi, q);
+				pending = 0;
+			}
 		}
-		if (pushed)
-			virtq_flush(q);
 		if (r < 0) {
+			if (pending)
+				virtq_flush(q);
 			virtio_pci_queue_broken(&b->vp, qi);
+			pending = 0;
 			break;
 		}
 		virtq_kicks(q, true);
@@ -89,8 +110,8 @@ static void serve(struct virtio_blk *b, unsigned qi)
 			break;
 		}
 	}
-	if (pushed && virtq_needs_interrupt(q))
-		virtio_pci_queue_interrupt(&b->vp, qi);
+	if (pending)
+		publish(b, qi, q);
 	virtio_pci_queue_end(&b->vp, qi);
 	if (more) {
 		static const uint64_t one = 1;
