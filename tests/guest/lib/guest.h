@@ -259,6 +259,7 @@ NORETURN void cpuhp_ap_idle(u32 id);
 bool cpuhp_park_ap(u32 slot, u64 timeout_ms);
 /* Write the eject bit for `slot`; true when _STA then reads absent. */
 bool cpuhp_eject(u32 slot);
+
 /* ---- CPL3 (lib/user.c) ------------------------------------------------------------- */
 /* Run fn(arg) at CPL3, interrupts off, on a stack of its own; returns fn's value.  No port
  * I/O (so no ucalls) and nothing privileged in fn: KVM-PVM runs CPL3 natively, CPL0
