@@ -117,12 +117,14 @@ def test_hot_remove_with_routes_then_retarget_and_readd(tmp_path):
     img = tmp_path / 'disk.img'
     make_image(img, 1)
     with VM(cmd=lambda sock: xkvm_qmp_cmd(sock, program='virtio_hotplug', smp='2,maxcpus=2',
-                                          append='', extra=blk_args(img, 1))) as vm:
+                                          serial='stdio', append='wait=1',
+                                          extra=blk_args(img, 1))) as vm:
         q = vm.qmp()
         step(vm, 'aimed')
         by_cpu, dump = index(q)
         assert 1 in by_cpu[1] and 1 not in by_cpu[0], dump
 
+        go_on(vm)
         q.cmd('device_del', id='/machine/unattached/device[1]')
         left = q.wait_event('__org.xkvm_VCPU_ROUTES_LEFT', 20)['data']
         assert left['cpu-index'] == 1
@@ -135,10 +137,12 @@ def test_hot_remove_with_routes_then_retarget_and_readd(tmp_path):
         assert sorted(by_cpu) == [0], dump
         assert 1 not in by_cpu[0]
 
+        go_on(vm)
         step(vm, 'retargeted')
         by_cpu, dump = index(q)
         assert sorted(by_cpu) == [0] and 1 in by_cpu[0], dump
         assert by_cpu[0][1]['dest-id'] == 0
+        go_on(vm)
 
         q.cmd('device_add', driver='host-x86_64-cpu', id='cpu1', socket_id=0, core_id=1,
               thread_id=0)

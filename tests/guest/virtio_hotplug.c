@@ -9,6 +9,7 @@
  *   3. the guest retargets the vector to CPU 0; a completion lands there     SYNC "retargeted"
  *   4. the host device_adds CPU 1 again; the guest starts it, aims the vector
  *      at it again; a completion lands there                                SYNC "re-aimed"
+ * With wait=1 it stops after each SYNC until the host sends a byte on COM1.
  */
 #include "guest.h"
 #include "virtio.h"
@@ -82,13 +83,16 @@ int main(void)
 	msix_control(&d, true, false);
 	io_lands_on(1);
 	GUEST_SYNC("aimed", 1);
+	host_wait();
 
 	hotplug_event(1, false);
 	GUEST_SYNC("removed", 1);
+	host_wait();
 
 	aim(0);
 	io_lands_on(0);
 	GUEST_SYNC("retargeted", 0);
+	host_wait();
 
 	hotplug_event(1, true);
 	aim(1);
