@@ -131,3 +131,24 @@ def test_virtio_bad_rings(tmp_path):
                 'cannot enable: a ring is outside guest RAM']:
         assert why in res.stderr, f'{why!r} not reported\n' + res.log()
     assert 'matches no vCPU' in res.stderr
+
+
+def test_vm_reset_with_a_busy_device_leaks_nothing(tmp_path):
+    """Reset (0xCF9) with requests in flight, 12 boots: the function is at power-on state
+    on every boot (checked by the guest), and xkvm's fds and threads do not grow."""
+    import os
+    from xkvm import Running, guest, xkvm_cmd
+    img = tmp_path / 'disk.img'
+    make_image(img, 1)
+    cmd = xkvm_cmd(guest('virtio_reset'), append='boots=12', no_reboot=False,
+                   extra=blk_args(img, 2))
+    with Running(cmd) as run:
+        seen = {}
+        for n in range(1, 13):
+            u = run.wait_ucall(lambda u: u.cmd == 'SYNC' and u.text == 'boot', 30)
+            assert u.args[0] == n
+            pid = run.proc.pid
+            seen[n] = (len(os.listdir(f'/proc/{pid}/fd')), len(os.listdir(f'/proc/{pid}/task')))
+        assert run.wait(30) == 0
+        assert any(u.cmd == 'DONE' for u in run.ucalls)
+    assert seen[12] == seen[2], seen
