@@ -33,6 +33,7 @@ from xkvm import XKVM
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = Path(os.environ.get('XKVM_IMAGES', ROOT / 'images'))
 KVM_PVM = os.path.exists('/sys/module/kvm_pvm')
+pytestmark = pytest.mark.linux
 WARNING = re.compile(r'ACPI (BIOS )?(Error|Warning)|ACPI Exception|\[Firmware Bug\].*(MCFG|MMCONFIG|'
                      r'PCI|ECAM)|PCI: .*not (reserved|using)|BAR \d+.*(no space|can\'t|failed)|'
                      r'pci .*can\'t claim')
