@@ -24,7 +24,6 @@
 #define REGION_LEN 0x1000
 #define ISR_QUEUE 0x1 /* ISR bit 0: a queue interrupt; bit 1 is VIRTIO_PCI_ISR_CONFIG */
 
-#define VP_FMT "%s"
 #define vp_log(vp, ...) log_guest(&(vp)->rl, __VA_ARGS__)
 
 static const uint64_t one = 1;
