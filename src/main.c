@@ -18,6 +18,7 @@
 #include "cmdline.h"
 #include "devices/devices.h"
 #include "devices/serial_8250.h"
+#include "pci/host.h"
 #include "vcpu/hotplug.h"
 #include "vcpu/lifecycle.h"
 #include "qmp/server.h"
@@ -110,6 +111,10 @@ static int run(struct vm_config *cfg)
 		goto out;
 	if ((ret = qmp_server_create(vm, &qmp)) < 0)
 		goto out;
+	if ((ret = pci_host_create(vm)) < 0) {
+		log_error("cannot create the PCI host bridge: %s", strerror(-ret));
+		goto out;
+	}
 	if ((ret = devices_create_from_config(vm)) < 0)
 		goto out;
 	if (cfg->xen_version && (ret = xen_vmm_create(vm)) < 0)
@@ -119,6 +124,8 @@ static int run(struct vm_config *cfg)
 	if ((ret = acpi_init(vm)) < 0)
 		goto out;
 	if ((ret = cpu_hotplug_init(vm)) < 0)
+		goto out;
+	if ((ret = pci_host_install_acpi(vm->pci, vm->acpi)) < 0)
 		goto out;
 	if ((ret = vm_load_kernel(vm)) < 0)
 		goto out;

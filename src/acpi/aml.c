@@ -15,7 +15,7 @@ enum {
 	OP_PACKAGE = 0x12, OP_METHOD = 0x14, OP_DUAL_NAME = 0x2e, OP_MULTI_NAME = 0x2f,
 	OP_ROOT = 0x5c, OP_PARENT = 0x5e, OP_LOCAL0 = 0x60, OP_ARG0 = 0x68, OP_STORE = 0x70,
 	OP_ADD = 0x72, OP_INCREMENT = 0x75, OP_DECREMENT = 0x76, OP_AND = 0x7b, OP_OR = 0x7d,
-	OP_NOTIFY = 0x86, OP_LAND = 0x90, OP_LOR = 0x91, OP_LNOT = 0x92, OP_LEQUAL = 0x93,
+	OP_NOTIFY = 0x86, OP_CREATE_DWORD_FIELD = 0x8a, OP_LAND = 0x90, OP_LOR = 0x91, OP_LNOT = 0x92, OP_LEQUAL = 0x93,
 	OP_LGREATER = 0x94, OP_LLESS = 0x95, OP_IF = 0xa0, OP_ELSE = 0xa1, OP_WHILE = 0xa2,
 	OP_RETURN = 0xa4, OP_BREAK = 0xa5, OP_ONES = 0xff,
 	OP_EXT = 0x5b, /* followed by: */
@@ -764,6 +764,10 @@ void aml_or(struct aml *a) { op(a, OP_OR, 3, false, "Or()"); }
 void aml_add(struct aml *a) { op(a, OP_ADD, 3, false, "Add()"); }
 void aml_increment(struct aml *a) { op(a, OP_INCREMENT, 1, false, "Increment()"); }
 void aml_decrement(struct aml *a) { op(a, OP_DECREMENT, 1, false, "Decrement()"); }
+void aml_create_dword_field(struct aml *a)
+{
+	op(a, OP_CREATE_DWORD_FIELD, 3, true, "CreateDWordField()");
+}
 
 void aml_acquire(struct aml *a, const char *mutex, uint16_t timeout)
 {

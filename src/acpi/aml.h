@@ -160,6 +160,9 @@ void aml_or(struct aml *a);           /* Or (a, b, target) */
 void aml_add(struct aml *a);          /* Add (a, b, target) */
 void aml_increment(struct aml *a);    /* Increment (name) */
 void aml_decrement(struct aml *a);
+/* CreateDWordField (source buffer, byte index, name): a statement whose three operands
+ * follow; the last is the new field's name, given with aml_name(). */
+void aml_create_dword_field(struct aml *a);
 /* A method call: the path, then `nargs` argument terms. */
 void aml_call(struct aml *a, const char *path, unsigned nargs);
 

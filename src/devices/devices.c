@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "block/drive.h"
 #include "util/log.h"
+#include "virtio/blk.h"
 #include "vm/vm.h"
 
 static const struct device_driver drivers[] = {
@@ -14,12 +16,20 @@ static const struct device_driver drivers[] = {
 	{ "xkvm-ucall", "the guest-test reporting port (docs/specs/ucall.md)", ucall_create },
 	{ "xkvm-msix-testdev", "addr=GPA,vectors=N: MSI-X table + I/O thread, for guest tests",
 	  msix_testdev_create },
+	{ "virtio-blk-pci", "drive=ID,num-queues=N,queue-size=N,serial=S,addr=SLOT,ioeventfd=on|off: "
+	  "virtio block device (modern virtio-pci)", virtio_blk_pci_create },
 };
 
 int devices_create_from_config(struct vm *vm)
 {
 	struct vm_config *cfg = vm->cfg;
+	char derr[512];
 
+	/* Every -drive, used or not, has valid options. */
+	if (drive_check_all(cfg, derr, sizeof(derr)) < 0) {
+		log_error("%s", derr);
+		return -EINVAL;
+	}
 	for (unsigned i = 0; i < cfg->nr_devices; i++) {
 		/* The parsed options are the VM's to consume (lookups mark keys used). */
 		struct device_config *d = &cfg->device[i];

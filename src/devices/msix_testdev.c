@@ -11,6 +11,13 @@
  *   0x1008  NOTIFY   w    vector raised on the emulated path (KVM_SIGNAL_MSI or PBA)
  *   0x100c  TRIGGER  w    vector | 1 << 31 attaches its eventfd (SET_IRQS), without: detach
  *   0x1010  FIRED    r    eventfd writes the I/O thread has done
+ *   0x1014  FIRE_AT  w    vector | path << 8 | delay_us << 16: after delay_us the I/O thread
+ *                         takes a TSC stamp and raises the vector: path 0 writes its eventfd
+ *                         (irqfd), path 1 calls KVM_SIGNAL_MSI (the emulated path)
+ *   0x1018  STAMP    r    (8 bytes) that stamp in the reading vCPU's TSC: the host TSC plus
+ *                         the vCPU's TSC offset, measured around KVM_GET_MSRS(IA32_TSC)
+ *   The last two serve bench/irq: interrupt latency from a device thread's trigger write
+ *   to the guest's handler, on the guest's own clock.
  *
  * Properties: addr=GPA (4 KiB aligned), vectors=1..32 (default 4).
  */
@@ -21,9 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "devices/devices.h"
+#include "vcpu/vcpu.h"
 #include "irq/vectors.h"
 #include "vm/vm.h"
 
@@ -35,6 +46,9 @@
 #define TESTDEV_NOTIFY  0x1008
 #define TESTDEV_TRIGGER 0x100c
 #define TESTDEV_FIRED   0x1010
+#define TESTDEV_FIRE_AT 0x1014
+#define TESTDEV_STAMP   0x1018
+#define MSR_IA32_TSC    0x10
 #define TESTDEV_MAX_VEC 32
 
 struct msix_testdev {
@@ -46,11 +60,62 @@ struct msix_testdev {
 	int doorbell;             /* vCPU -> I/O thread */
 	_Atomic uint32_t fire_req;
 	_Atomic uint32_t fired;
+	_Atomic uint32_t fire_at;  /* FIRE_AT request, bit 31 set while pending */
+	_Atomic uint64_t stamp;    /* host TSC right before the last timed raise */
 	_Atomic bool stop;
 	pthread_t thread;
 	bool has_thread;
 	struct ratelimit rl;
 };
+
+/* FIRE_AT: wait, stamp, raise.  The stamp is taken as late as possible before the raise. */
+static void timed_fire(struct msix_testdev *d, uint32_t req)
+{
+	static const uint64_t one = 1;
+	unsigned v = req & 0xff, path = (req >> 8) & 0xff;
+	uint64_t delay_ns = (uint64_t)((req >> 16) & 0x7fff) * 1000;
+	struct timespec ts = { (time_t)(delay_ns / 1000000000u), (long)(delay_ns % 1000000000u) };
+
+	if (!(req >> 31) || v >= d->nr)
+		return;
+	if (delay_ns)
+		nanosleep(&ts, NULL);
+	atomic_store(&d->stamp, __rdtsc());
+	if (path == 0) {
+		if (write(d->efd[v], &one, sizeof(one)) != sizeof(one))
+			log_error("msix-testdev: vector %u: eventfd write: %s", v, strerror(errno));
+	} else {
+		irq_vectors_notify(&d->irq, v);
+	}
+}
+
+/* The reading vCPU's TSC minus the host's, bracketing KVM_GET_MSRS (vCPU thread). */
+static int64_t tsc_offset(struct vcpu *vcpu)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m;
+	int64_t best = 0;
+	uint64_t best_span = UINT64_MAX;
+
+	for (int i = 0; i < 5; i++) {
+		uint64_t h0, h1;
+
+		memset(&m, 0, sizeof(m));
+		m.h.nmsrs = 1;
+		m.e.index = MSR_IA32_TSC;
+		h0 = __rdtsc();
+		if (ioctl(vcpu->fd, KVM_GET_MSRS, &m) != 1)
+			return 0;
+		h1 = __rdtsc();
+		if (h1 - h0 < best_span) {
+			best_span = h1 - h0;
+			best = (int64_t)(m.e.data - (h0 + (h1 - h0) / 2));
+		}
+	}
+	return best;
+}
 
 static void *io_thread(void *opaque)
 {
@@ -64,6 +129,7 @@ static void *io_thread(void *opaque)
 		if (read(d->doorbell, &n, sizeof(n)) != sizeof(n))
 			continue;
 		req = atomic_exchange(&d->fire_req, 0);
+		timed_fire(d, atomic_exchange(&d->fire_at, 0));
 		for (unsigned v = 0; v < d->nr; v++)
 			if (req & 1u << v) {
 				if (write(d->efd[v], &one, sizeof(one)) != sizeof(one))
@@ -84,6 +150,8 @@ static uint64_t testdev_read(void *opaque, struct vcpu *vcpu, uint64_t off, unsi
 		return irq_vectors_table_read(&d->irq, off - TESTDEV_TABLE, size);
 	if (off < TESTDEV_CTRL)
 		return irq_vectors_pba_read(&d->irq, off - TESTDEV_PBA, size);
+	if (off == TESTDEV_STAMP && size == 8 && vcpu)
+		return atomic_load(&d->stamp) + (uint64_t)tsc_offset(vcpu);
 	if (size != 4)
 		return ~0ull >> (64 - size * 8);
 	switch (off) {
@@ -128,6 +196,11 @@ static void testdev_write(void *opaque, struct vcpu *vcpu, uint64_t off, unsigne
 		break;
 	case TESTDEV_NOTIFY:
 		irq_vectors_notify(&d->irq, (unsigned)val);
+		break;
+	case TESTDEV_FIRE_AT:
+		atomic_store(&d->fire_at, (uint32_t)val | 1u << 31);
+		if (write(d->doorbell, &one, sizeof(one)) != sizeof(one))
+			log_error("msix-testdev: doorbell: %s", strerror(errno));
 		break;
 	case TESTDEV_TRIGGER:
 		v = val & 0xff;

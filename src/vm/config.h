@@ -38,6 +38,7 @@ struct device_config {
 /* -drive file=PATH,format=raw,if=none,id=ID */
 struct drive_config {
 	struct opts opts;
+	bool claimed; /* opened by a device (block/drive.c) */
 };
 
 struct vm_config {

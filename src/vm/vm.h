@@ -34,6 +34,7 @@ struct serial;
 struct cpu_hotplug;
 struct irq_router;
 struct xen_vmm;
+struct pci_host;
 
 /* QAPI RunState values we use (qapi/run-state.json). */
 enum run_state {
@@ -147,6 +148,8 @@ struct vm {
 	struct irq_router *irq;
 	/* The Xen guest ABI (-accel kvm,xen-version=N; xen/vmm.h); NULL when off. */
 	struct xen_vmm *xen;
+	/* The PCI host bridge (pci/host.h). */
+	struct pci_host *pci;
 };
 
 /* Creation in steps, so errors name the step: open KVM, allocate RAM, create buses and

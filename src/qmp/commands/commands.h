@@ -23,6 +23,7 @@ extern const struct qmp_module qmp_module_trace;
 extern const struct qmp_module qmp_module_hmp;
 extern const struct qmp_module qmp_module_qdev;
 extern const struct qmp_module qmp_module_cpu_hotplug;
+extern const struct qmp_module qmp_module_irq;
 
 /* Every module, in documentation order; NULL-terminated. */
 extern const struct qmp_module *const qmp_all_modules[];

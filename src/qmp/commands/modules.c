@@ -11,6 +11,7 @@ const struct qmp_module *const qmp_all_modules[] = {
 	&qmp_module_qdev,
 	&qmp_module_cpu_hotplug,
 	&qmp_module_xen,        /* registered by xen/vmm.c when the Xen ABI is on */
+	&qmp_module_irq,
 	NULL,
 };
 
@@ -19,6 +20,7 @@ int qmp_register_builtin(struct qmp_registry *r, struct vm *vm)
 	static const struct qmp_module *const builtin[] = {
 		&qmp_module_control, &qmp_module_run_state, &qmp_module_machine,
 		&qmp_module_trace, &qmp_module_hmp, &qmp_module_qdev, &qmp_module_cpu_hotplug,
+		&qmp_module_irq,
 	};
 
 	for (size_t i = 0; i < QMP_ARRAY_SIZE(builtin); i++) {

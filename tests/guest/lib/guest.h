@@ -161,6 +161,9 @@ typedef void (*irq_handler_t)(struct irq_frame *f);
 void idt_init(void);     /* BSP: build the IDT; every CPU: load it (idt_load) */
 void idt_load(void);
 void irq_set_handler(u8 vector, irq_handler_t fn);
+/* Point the gate at a stub of one's own (it must save what it uses and iretq): for
+ * measurements where the common entry path's cost would blur the result. */
+void idt_set_stub(u8 vector, void (*stub)(void));
 /* An exception handler that lets a test expect a fault (returns to f->rip + skip). */
 extern volatile u64 expected_exception_vector;
 
@@ -257,6 +260,12 @@ bool cpuhp_park_ap(u32 slot, u64 timeout_ms);
 /* Write the eject bit for `slot`; true when _STA then reads absent. */
 bool cpuhp_eject(u32 slot);
 
+/* ---- CPL3 (lib/user.c) ------------------------------------------------------------- */
+/* Run fn(arg) at CPL3, interrupts off, on a stack of its own; returns fn's value.  No port
+ * I/O (so no ucalls) and nothing privileged in fn: KVM-PVM runs CPL3 natively, CPL0
+ * emulated, so measuring loops go there. */
+u64 run_user(u64 (*fn)(u64), u64 arg);
+
 /* ---- time ---------------------------------------------------------------------------- */
 /* Nanoseconds since the VM started, from kvmclock (per CPU: call on each CPU first). */
 void kvmclock_init_cpu(void);
@@ -264,6 +273,8 @@ u64 kvmclock_ns(void);
 bool kvmclock_available(void);
 /* Take the time from another pvclock area (Xen's vcpu_time_info) from now on. */
 void kvmclock_use_area(const volatile void *area);
+/* The TSC frequency kvmclock converts with (0 without kvmclock). */
+u64 kvmclock_tsc_khz(void);
 void udelay(u64 us);     /* kvmclock based; falls back to a port-I/O loop */
 void mdelay(u64 ms);
 /* An exit to the VMM (an unclaimed port read): on KVM-PVM a pending interrupt reaches a

@@ -43,6 +43,16 @@ void idt_load(void)
 	__asm__ volatile("lidt %0" :: "m"(desc));
 }
 
+void idt_set_stub(u8 vector, void (*stub)(void))
+{
+	u64 addr = (u64)(uintptr_t)stub;
+
+	idt[vector] = (struct idt_entry){
+		.off_lo = (u16)addr, .sel = 0x08, .ist = 0, .type = 0x8e,
+		.off_mid = (u16)(addr >> 16), .off_hi = (u32)(addr >> 32), .zero = 0,
+	};
+}
+
 void irq_set_handler(u8 vector, irq_handler_t fn)
 {
 	handlers[vector] = fn;

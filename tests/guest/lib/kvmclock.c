@@ -92,3 +92,14 @@ void mdelay(u64 ms)
 {
 	udelay(ms * 1000);
 }
+
+u64 kvmclock_tsc_khz(void)
+{
+	u64 khz;
+
+	if (!available || !pvti->tsc_to_system_mul)
+		return 0;
+	/* ns = (tsc << shift) * mul >> 32, so Hz = 10^9 * 2^32 / mul / 2^shift. */
+	khz = (u64)((1000000ull << 32) / pvti->tsc_to_system_mul);
+	return pvti->tsc_shift < 0 ? khz << -pvti->tsc_shift : khz >> pvti->tsc_shift;
+}
