@@ -32,7 +32,8 @@ if [[ -f build-asan/build.ninja ]]; then
 		$PY -m pytest -p no:cacheprovider -m "not linux and not qemu and not slow" \
 		--junitxml=build/test-results/pytest-asan.xml tests/guest \
 		tests/e2e/test_qmp.py tests/e2e/test_qmp_hostile.py tests/e2e/test_qmp_cli.py \
-		tests/e2e/test_trace.py tests/e2e/test_virtio_routes.py tests/acpi
+		tests/e2e/test_trace.py tests/e2e/test_virtio_routes.py tests/e2e/test_cpu_hotplug.py \
+		tests/acpi
 	stages+=("pytest-asan=build/test-results/pytest-asan.xml")
 fi
 

@@ -229,6 +229,7 @@ def test_guest_abuses_the_register_block_and_ejects_unasked():
         assert vm.wait() == 0
 
 
+@pytest.mark.slow  # and its RSS check means nothing under ASan's allocator quarantine
 def test_thousand_add_remove_cycles_leak_nothing():
     n = 1000
     with hp_vm(maxcpus=2, extra=['-trace', '-vcpu_*']) as vm:
