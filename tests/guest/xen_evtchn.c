@@ -13,13 +13,12 @@
 #define VEC_UPCALL 0x50
 
 static u32 cpus, maxcpus, domid;
-static volatile bool stop_aps;
-static void (*volatile ap_task[MAX_CPUS])(u32 cpu);
-static volatile u32 ap_task_done[MAX_CPUS];
 static volatile int ipi_port[MAX_CPUS];   /* an IPI port bound on each CPU */
 static volatile int timer_port[MAX_CPUS]; /* VIRQ_TIMER on each CPU */
 
 /* ---- APs: take upcalls, run what the BSP asks ---- */
+
+static volatile u32 ap_ready[MAX_CPUS];
 
 static void ap_main(u32 id)
 {
@@ -28,25 +27,8 @@ static void ap_main(u32 id)
 	GUEST_ASSERT(ipi_port[id] > 0);
 	timer_port[id] = evtchn_bind_virq(VIRQ_TIMER, id);
 	GUEST_ASSERT(timer_port[id] > 0);
-	ap_task_done[id] = 1;
-	while (!stop_aps) {
-		void (*fn)(u32);
-
-		WAIT_UNTIL(ap_task[id] || stop_aps, 100);
-		if ((fn = ap_task[id])) {
-			fn(id);
-			ap_task[id] = NULL;
-			__atomic_add_fetch(&ap_task_done[id], 1, __ATOMIC_SEQ_CST);
-		}
-	}
-}
-
-static void run_on(u32 cpu, void (*fn)(u32))
-{
-	u32 before = ap_task_done[cpu];
-
-	ap_task[cpu] = fn;
-	GUEST_ASSERT(WAIT_UNTIL(ap_task_done[cpu] != before, 5000));
+	ap_ready[id] = 1;
+	ap_serve_tasks(id);
 }
 
 /* Waits (interrupts on) until port has been taken `n` times in all. */
@@ -210,7 +192,7 @@ static void check_ipis(void)
 		send_to(cpu);
 		GUEST_ASSERT(wait_events((u32)ipi_port[cpu], n + 1));
 		GUEST_ASSERT_EQ(xen_event_cpu[ipi_port[cpu]], cpu);
-		run_on(cpu, ap_send_to_bsp);
+		GUEST_ASSERT(run_on(cpu, ap_send_to_bsp, 5000));
 		GUEST_ASSERT(wait_events((u32)ipi_port[0], m + 1));
 		GUEST_ASSERT_EQ(xen_event_cpu[ipi_port[0]], 0);
 	}
@@ -360,9 +342,7 @@ static void check_reset(void)
 	int p;
 
 	GUEST_ASSERT_EQ(evtchn_op(EVTCHNOP_reset, &r), -XEN_ESRCH);
-	stop_aps = true; /* their ports go away */
-	for (u32 cpu = 1; cpu < cpus; cpu++)
-		GUEST_ASSERT(WAIT_UNTIL(!ap_task[cpu], 1000));
+	ap_tasks_end(); /* their ports go away */
 	r.dom = DOMID_SELF;
 	GUEST_ASSERT_EQ(evtchn_op(EVTCHNOP_reset, &r), 0);
 	expect_status((u32)ipi_port[0], EVTCHNSTAT_closed);
@@ -393,7 +373,7 @@ int main(void)
 	GUEST_ASSERT(ipi_port[0] > 0 && timer_port[0] > 0);
 	for (u32 id = 1; id < cpus; id++) {
 		GUEST_ASSERT_EQ(smp_start_ap(id, ap_main, 5000), 0);
-		GUEST_ASSERT(WAIT_UNTIL(ap_task_done[id], 5000));
+		GUEST_ASSERT(WAIT_UNTIL(ap_ready[id], 5000));
 	}
 	check_alloc_unbound();
 	check_close_status();

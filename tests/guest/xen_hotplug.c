@@ -17,53 +17,14 @@
  */
 #include "xen.h"
 
-#define PORT_CPUHP 0x0cd8
-#define CPUHP_SEL (PORT_CPUHP + 0)
-#define CPUHP_FLAGS (PORT_CPUHP + 4)
-#define CPUHP_CMD (PORT_CPUHP + 5)
-#define CPUHP_DATA (PORT_CPUHP + 8)
-#define PORT_GED 0x0ce4
-#define GED_GSI 9
-#define GED_PWR_BUTTON 0x2
-#define GED_CPU_HOTPLUG 0x8
 #define VEC_GED 0x51
 #define VEC_PARK 0x52
 #define VEC_UPCALL 0x50
 
-#define FLAG_ENABLED 0x1
-#define FLAG_INSERT 0x2
-#define FLAG_REMOVE 0x4
-#define FLAG_EJECT 0x8
-
-static volatile u32 ged_events;
-static volatile u32 park_req[MAX_CPUS];
-static volatile u32 parked[MAX_CPUS];
 static volatile u32 generation[MAX_CPUS];
 static volatile int timer_port[MAX_CPUS], ipi_port[MAX_CPUS];
 static volatile u32 ap_ready[MAX_CPUS];
 static int global_virq, loop_a, loop_b;
-
-static void on_ged(struct irq_frame *f)
-{
-	(void)f;
-	__atomic_or_fetch(&ged_events, inl(PORT_GED), __ATOMIC_SEQ_CST);
-	lapic_eoi();
-}
-
-static void on_park(struct irq_frame *f)
-{
-	(void)f;
-	lapic_eoi();
-}
-
-static void ost(u32 slot, u32 event, u32 status)
-{
-	outl(CPUHP_SEL, slot);
-	outb(CPUHP_CMD, 1);
-	outl(CPUHP_DATA, event);
-	outb(CPUHP_CMD, 2);
-	outl(CPUHP_DATA, status);
-}
 
 /* The new CPU: its Xen set-up, a timer of its own, then idle until asked to go. */
 static void ap_main(u32 id)
@@ -87,21 +48,13 @@ static void ap_main(u32 id)
 	GUEST_ASSERT_EQ(xen_set_timer(id, xen_time_ns() + 60000000000ull, 0), 0);
 	GUEST_SYNC("xen-ap-up", id, generation[id]);
 	ap_ready[id] = 1;
-	cli();
-	while (!park_req[id]) {
-		sti_hlt();
-		cli();
-	}
-	park_req[id] = 0;
-	__atomic_store_n(&parked[id], 1, __ATOMIC_SEQ_CST);
-	cpu_park_self();
+	cpuhp_ap_idle(id);
 }
 
 static void cpu_insert(u32 slot)
 {
 	GUEST_ASSERT_EQ(HYPERCALL3(vcpu_op, VCPUOP_is_up, slot, 0), 1); /* plugged already */
-	ost(slot, 1, 0);
-	parked[slot] = 0;
+	cpuhp_ost(slot, 1, 0);
 	ap_ready[slot] = 0;
 	GUEST_ASSERT_EQ(smp_start_ap(slot, ap_main, 5000), 0);
 	GUEST_ASSERT(WAIT_UNTIL(ap_ready[slot], 10000));
@@ -121,20 +74,15 @@ static void cpu_remove(u32 slot)
 	struct evtchn_status st;
 	u32 n;
 
-	ost(slot, 3, 0x84);
-	park_req[slot] = 1;
-	lapic_send_ipi(slot, VEC_PARK);
-	GUEST_ASSERT(WAIT_UNTIL(parked[slot], 5000));
+	cpuhp_ost(slot, 3, 0x84);
+	GUEST_ASSERT(cpuhp_park_ap(slot, 5000));
 	/* An event for the moved port, pending while it goes: mask it so it stays pending. */
 	n = xen_events[loop_b];
 	xen_mask((u32)loop_b);
 	GUEST_ASSERT_EQ(evtchn_send((u32)loop_a), 0);
 	GUEST_ASSERT(xen_port_pending((u32)loop_b));
-	outl(CPUHP_SEL, slot);
-	outb(CPUHP_FLAGS, FLAG_EJECT);
-	outl(CPUHP_SEL, slot);
-	GUEST_ASSERT_EQ(inb(CPUHP_FLAGS) & FLAG_ENABLED, 0);
-	ost(slot, 3, 0);
+	GUEST_ASSERT(cpuhp_eject(slot));
+	cpuhp_ost(slot, 3, 0);
 	/* xkvm unplugs it from the Xen domain as it parks the vCPU (on its main loop) */
 	GUEST_ASSERT(WAIT_UNTIL(HYPERCALL3(vcpu_op, VCPUOP_is_up, slot, 0) == 0, 5000));
 	GUEST_ASSERT_EQ(evtchn_status((u32)timer_port[slot], &st), 0);
@@ -161,23 +109,16 @@ static void cpu_remove(u32 slot)
 
 static void cpu_scan(u32 maxcpus)
 {
-	for (u32 guard = 0; guard < 1000; guard++) {
-		u8 flags;
-		u32 slot;
+	u32 slot;
+	u8 flags;
 
-		outb(CPUHP_CMD, 0);
-		flags = inb(CPUHP_FLAGS);
-		if (!(flags & (FLAG_INSERT | FLAG_REMOVE)))
+	for (u32 guard = 0; guard < 1000; guard++) {
+		if (!cpuhp_next_event(maxcpus, &slot, &flags))
 			return;
-		slot = inl(CPUHP_DATA);
-		GUEST_ASSERT(slot < maxcpus);
-		if (flags & FLAG_INSERT) {
-			outb(CPUHP_FLAGS, FLAG_INSERT);
+		if (flags & CPUHP_INSERT)
 			cpu_insert(slot);
-		} else {
-			outb(CPUHP_FLAGS, FLAG_REMOVE);
+		else
 			cpu_remove(slot);
-		}
 	}
 	GUEST_FAIL("CSCN did not converge");
 }
@@ -188,9 +129,7 @@ int main(void)
 
 	GUEST_ASSERT(maxcpus >= 2 && maxcpus <= 64);
 	GUEST_ASSERT_EQ(xen_init(VEC_UPCALL, true), 0);
-	irq_set_handler(VEC_GED, on_ged);
-	irq_set_handler(VEC_PARK, on_park);
-	ioapic_route(GED_GSI, VEC_GED, 0, false, false);
+	cpuhp_init(VEC_GED, VEC_PARK);
 	global_virq = evtchn_bind_virq(VIRQ_CON_RING, 0);
 	loop_a = evtchn_alloc_unbound(DOMID_SELF);
 	loop_b = evtchn_bind_interdomain(DOMID_SELF, (u32)loop_a);
@@ -207,14 +146,8 @@ int main(void)
 	GUEST_SYNC("xen-hotplug-ready", maxcpus);
 
 	for (;;) {
-		u32 ev;
+		u32 ev = cpuhp_wait_ged();
 
-		cli();
-		while (!ged_events) {
-			sti_hlt();
-			cli();
-		}
-		ev = __atomic_exchange_n(&ged_events, 0, __ATOMIC_SEQ_CST);
 		if (ev & GED_CPU_HOTPLUG)
 			cpu_scan(maxcpus);
 		if (ev & GED_PWR_BUTTON)

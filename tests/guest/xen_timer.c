@@ -16,9 +16,6 @@
 static u32 cpus;
 static volatile int timer_port[MAX_CPUS];
 static volatile u32 ap_ready[MAX_CPUS];
-static void (*volatile ap_task[MAX_CPUS])(u32 cpu);
-static volatile u32 ap_task_done[MAX_CPUS];
-static volatile bool stop_aps;
 
 static void ap_main(u32 id)
 {
@@ -26,24 +23,7 @@ static void ap_main(u32 id)
 	timer_port[id] = evtchn_bind_virq(VIRQ_TIMER, id);
 	GUEST_ASSERT(timer_port[id] > 0);
 	ap_ready[id] = 1;
-	while (!stop_aps) {
-		void (*fn)(u32);
-
-		WAIT_UNTIL(ap_task[id] || stop_aps, 100);
-		if ((fn = ap_task[id])) {
-			fn(id);
-			ap_task[id] = NULL;
-			__atomic_add_fetch(&ap_task_done[id], 1, __ATOMIC_SEQ_CST);
-		}
-	}
-}
-
-static void run_on(u32 cpu, void (*fn)(u32))
-{
-	u32 before = ap_task_done[cpu];
-
-	ap_task[cpu] = fn;
-	GUEST_ASSERT(WAIT_UNTIL(ap_task_done[cpu] != before, 10000));
+	ap_serve_tasks(id);
 }
 
 /* ---- time info ---- */
@@ -245,19 +225,20 @@ static void check_block_poll(void)
 	/* poll woken by a send from another vCPU */
 	if (cpus > 1) {
 		int r = evtchn_bind_ipi(1);
+		u32 token;
 
 		GUEST_ASSERT(r > 0);
 		xen_mask((u32)r);
 		poll_port = (u32)r;
 		poll_ret = 1;
-		ap_task[1] = ap_poll;
+		token = run_on_start(1, ap_poll);
 		mdelay(30); /* let it get into the poll */
 		GUEST_ASSERT_EQ(evtchn_send((u32)r), 0);
 		GUEST_ASSERT(WAIT_UNTIL(poll_ret != 1, 3000));
 		GUEST_ASSERT_EQ(poll_ret, 0);
 		GUEST_ASSERT(poll_waited < 1000 * MS); /* woken, not timed out */
 		GUEST_SYNC("poll-woken-after-ns", poll_waited);
-		GUEST_ASSERT(WAIT_UNTIL(!ap_task[1], 1000));
+		GUEST_ASSERT(run_on_wait(1, token, 1000));
 	}
 	xen_clear_mask_local((u32)q);
 	GUEST_ASSERT_EQ(evtchn_close((u32)q), 0);
@@ -276,10 +257,10 @@ int main(void)
 	check_time_info();
 	check_timer_on(0);
 	for (u32 id = 1; id < cpus; id++)
-		run_on(id, check_timer_on);
+		GUEST_ASSERT(run_on(id, check_timer_on, 10000));
 	check_timers();
 	check_block_poll();
-	stop_aps = true;
+	ap_tasks_end();
 	GUEST_SYNC("xen-timer-ok", cpus);
 	return 0;
 }

@@ -138,17 +138,7 @@ class QMP:
         return r['return']
 
     def wait_event(self, name, timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            for i, e in enumerate(self.events):
-                if e['event'] == name:
-                    return self.events.pop(i)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f'no {name} event within {timeout}s (got {self.events})')
-            m = self.recv(left)
-            if 'event' in m:
-                self.events.append(m)
+        return self.wait_event_any((name,), timeout)
 
     def wait_event_any(self, names, timeout=10.0):
         """The first event (stashed or new) whose name is in `names`, in arrival order."""

@@ -231,6 +231,14 @@ typedef void (*ap_fn_t)(u32 apic_id);
 int smp_start_ap(u32 apic_id, ap_fn_t fn, u64 timeout_ms);
 extern volatile u32 ap_online[MAX_CPUS];
 extern volatile u64 ap_start_ns[MAX_CPUS]; /* kvmclock when each AP reached C code */
+/* AP side: run the functions run_on() hands this CPU until ap_tasks_end(). */
+void ap_serve_tasks(u32 id);
+/* BSP side: run fn(cpu) on AP `cpu` (serving tasks); false if it did not finish in time. */
+bool run_on(u32 cpu, void (*fn)(u32), u64 timeout_ms);
+/* The same in two halves, for work the BSP must interact with while it runs. */
+u32 run_on_start(u32 cpu, void (*fn)(u32));
+bool run_on_wait(u32 cpu, u32 token, u64 timeout_ms);
+void ap_tasks_end(void);
 /* What Linux's play_dead does: interrupts off, halt forever. */
 NORETURN void cpu_park_self(void);
 

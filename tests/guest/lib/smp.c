@@ -103,3 +103,46 @@ int smp_start_ap(u32 apic_id, ap_fn_t fn, u64 timeout_ms)
 	}
 	return 0;
 }
+
+/* ---- running work on another CPU ------------------------------------------------------ */
+
+static void (*volatile ap_task[MAX_CPUS])(u32 cpu);
+static volatile u32 ap_task_done[MAX_CPUS];
+static volatile bool ap_tasks_stop;
+
+void ap_serve_tasks(u32 id)
+{
+	while (!ap_tasks_stop) {
+		void (*fn)(u32);
+
+		WAIT_UNTIL(ap_task[id] || ap_tasks_stop, 100);
+		if ((fn = ap_task[id])) {
+			fn(id);
+			ap_task[id] = NULL;
+			__atomic_add_fetch(&ap_task_done[id], 1, __ATOMIC_SEQ_CST);
+		}
+	}
+}
+
+u32 run_on_start(u32 cpu, void (*fn)(u32))
+{
+	u32 token = ap_task_done[cpu];
+
+	ap_task[cpu] = fn;
+	return token;
+}
+
+bool run_on_wait(u32 cpu, u32 token, u64 timeout_ms)
+{
+	return WAIT_UNTIL(ap_task_done[cpu] != token, timeout_ms);
+}
+
+bool run_on(u32 cpu, void (*fn)(u32), u64 timeout_ms)
+{
+	return run_on_wait(cpu, run_on_start(cpu, fn), timeout_ms);
+}
+
+void ap_tasks_end(void)
+{
+	ap_tasks_stop = true;
+}
