@@ -19,36 +19,24 @@
 
 #include "acpi/acpi.h"
 #include "arch/x86/layout.h"
-#include "cmdline.h"
 #include "vcpu/lifecycle.h"
 #include "vcpu/vcpu.h"
 #include "vm/vm.h"
+#include "testvm.h"
 
-static struct vm_config cfg;
+static struct testvm tv;
 static struct vm *vm;
-static char *trace_buf;
-static size_t trace_len;
 
 static int setup(void **state)
 {
-	char *argv[] = { "xkvm", "-kernel", "unused", "-smp", "2,maxcpus=4", "-m", "64",
-			 "-serial", "none", NULL };
-	char err[256];
-	FILE *out;
+	static const char *const args[] = { "-smp", "2,maxcpus=4", "-m", "64", "-serial", "none",
+					     NULL };
+	static const char *const traces[] = { "acpi_*", NULL };
 
 	(void)state;
-	if (access("/dev/kvm", R_OK | W_OK)) {
-		fprintf(stderr, "SKIP: /dev/kvm is not usable on this host\n");
+	if (testvm_create(&tv, args, traces) < 0)
 		return -1;
-	}
-	assert_int_equal(cmdline_parse(9, argv, &cfg, err, sizeof(err)), CMDLINE_RUN);
-	vm = calloc(1, sizeof(*vm));
-	assert_int_equal(vm_create(vm, &cfg), 0);
-	assert_int_equal(vcpu_signals_init(), 0);
-	out = open_memstream(&trace_buf, &trace_len);
-	trace_fini(&vm->trace);
-	trace_init(&vm->trace, out, true);
-	trace_enable_pattern(&vm->trace, "acpi_*", true);
+	vm = tv.vm;
 	assert_int_equal(vcpu_plug(vm, 0, NULL), 0);
 	assert_int_equal(vcpu_plug(vm, 1, NULL), 0);
 	assert_int_equal(acpi_init(vm), 0);
@@ -61,19 +49,14 @@ static int teardown(void **state)
 	vm_destroy(vm);
 	assert_null(vm->acpi); /* the device's destroy detached itself */
 	free(vm);
-	cmdline_free(&cfg);
-	free(trace_buf);
+	tv.vm = NULL;
+	testvm_destroy(&tv);
 	return 0;
 }
 
 static unsigned count(const char *needle)
 {
-	unsigned n = 0;
-
-	fflush(vm->trace.out);
-	for (const char *p = trace_buf; p && (p = strstr(p, needle)); p++)
-		n++;
-	return n;
+	return testvm_traced(&tv, needle);
 }
 
 static uint8_t sum(const uint8_t *p, size_t n)

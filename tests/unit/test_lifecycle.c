@@ -18,15 +18,13 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "cmdline.h"
 #include "vcpu/lifecycle.h"
 #include "vcpu/vcpu.h"
 #include "vm/vm.h"
+#include "testvm.h"
 
-static struct vm_config cfg;
+static struct testvm tv;
 static struct vm *vm;
-static char *trace_buf;
-static size_t trace_len;
 
 static unsigned count_dir(const char *path)
 {
@@ -68,43 +66,27 @@ static unsigned count_threads(void)
 
 static int setup(void **state)
 {
-	char *argv[] = { "xkvm", "-kernel", "unused", "-smp", "1,maxcpus=4", "-m", "64", NULL };
-	char err[256];
-	FILE *out;
+	static const char *const args[] = { "-smp", "1,maxcpus=4", "-m", "64", NULL };
+	static const char *const traces[] = { "vcpu_create", "vcpu_park", "vcpu_unpark",
+					       "vcpu_destroy", NULL };
 
 	(void)state;
-	if (access("/dev/kvm", R_OK | W_OK)) {
-		fprintf(stderr, "SKIP: /dev/kvm is not usable on this host\n");
+	if (testvm_create(&tv, args, traces) < 0)
 		return -1;
-	}
-	assert_int_equal(cmdline_parse(7, argv, &cfg, err, sizeof(err)), CMDLINE_RUN);
-	vm = calloc(1, sizeof(*vm));
-	assert_int_equal(vm_create(vm, &cfg), 0);
-	assert_int_equal(vcpu_signals_init(), 0);
-	out = open_memstream(&trace_buf, &trace_len);
-	trace_fini(&vm->trace);
-	trace_init(&vm->trace, out, true);
-	trace_enable_pattern(&vm->trace, "vcpu_create", true);
-	trace_enable_pattern(&vm->trace, "vcpu_park", true);
-	trace_enable_pattern(&vm->trace, "vcpu_unpark", true);
-	trace_enable_pattern(&vm->trace, "vcpu_destroy", true);
+	vm = tv.vm;
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	vm_destroy(vm);
-	free(vm);
-	cmdline_free(&cfg);
-	free(trace_buf);
+	testvm_destroy(&tv);
 	return 0;
 }
 
 static bool traced(const char *needle)
 {
-	fflush(vm->trace.out);
-	return trace_buf && strstr(trace_buf, needle);
+	return testvm_traced(&tv, needle) > 0;
 }
 
 static void test_park_unpark_reuses_the_fd(void **state)
