@@ -49,18 +49,28 @@ static int param_writable(uint32_t i)
 	}
 }
 
+/* HVMOP_set_param / get_param: the argument, checked as Xen checks it first. */
+static int read_param_arg(struct xen_hcall_ctx *c, uint64_t arg, struct xen_hvm_param *p)
+{
+	int ret;
+
+	if ((ret = xen_copy_from_guest(c, arg, p, sizeof(*p))))
+		return ret;
+	if (p->index >= HVM_NR_PARAMS)
+		return -XEN_EINVAL;
+	if (!xen_is_self(c, p->domid))
+		return -XEN_ESRCH;
+	return 0;
+}
+
 static int set_param(struct xen_hcall_ctx *c, uint64_t arg)
 {
 	struct xen_domain *x = c->x;
 	struct xen_hvm_param p;
 	int ret;
 
-	if ((ret = xen_copy_from_guest(c, arg, &p, sizeof(p))))
+	if ((ret = read_param_arg(c, arg, &p)))
 		return ret;
-	if (p.index >= HVM_NR_PARAMS)
-		return -XEN_EINVAL;
-	if (!xen_is_self(c, p.domid))
-		return -XEN_ESRCH;
 	if ((ret = param_writable(p.index)))
 		return ret;
 	if (p.index == HVM_PARAM_CALLBACK_IRQ) {
@@ -81,12 +91,8 @@ static int get_param(struct xen_hcall_ctx *c, uint64_t arg)
 	struct xen_hvm_param p;
 	int ret;
 
-	if ((ret = xen_copy_from_guest(c, arg, &p, sizeof(p))))
+	if ((ret = read_param_arg(c, arg, &p)))
 		return ret;
-	if (p.index >= HVM_NR_PARAMS)
-		return -XEN_EINVAL;
-	if (!xen_is_self(c, p.domid))
-		return -XEN_ESRCH;
 	if (!param_readable(p.index))
 		return -XEN_EPERM;
 	if (p.index == HVM_PARAM_CALLBACK_IRQ) {
