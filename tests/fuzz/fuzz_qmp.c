@@ -25,6 +25,7 @@
 #include "qmp/commands/commands.h"
 #include "qmp/dispatch.h"
 #include "qmp/framer.h"
+#include "tests/unit/qmp_every_type.h"
 
 #define CHECK(c)                          \
 	do {                              \
@@ -32,34 +33,9 @@
 			__builtin_trap(); \
 	} while (0)
 
-static int echo(struct qmp_call *c, json_t *args)
-{
-	c->ret = json_deep_copy(args);
-	return 0;
-}
-
-static const char *const colours[] = { "red", "green", NULL };
-
 static const struct qmp_command cmds[] = {
-	{
-		.name = "echo",
-		.fn = echo,
-		.args = (const struct qmp_arg[]){
-			{ "s", QMP_TYPE_STR, false, .doc = "" },
-			{ "b", QMP_TYPE_BOOL, true, .doc = "" },
-			{ "i", QMP_TYPE_INT, true, .doc = "" },
-			{ "u32", QMP_TYPE_UINT32, true, .doc = "" },
-			{ "u64", QMP_TYPE_UINT64, true, .doc = "" },
-			{ "n", QMP_TYPE_NUMBER, true, .doc = "" },
-			{ "e", QMP_TYPE_ENUM, true, .values = colours },
-			{ "o", QMP_TYPE_OBJECT, true, .doc = "" },
-			{ "a", QMP_TYPE_ARRAY, true, QMP_TYPE_INT, .doc = "" },
-			{ "ae", QMP_TYPE_ARRAY, true, QMP_TYPE_ENUM, colours, .doc = "" },
-			{ "any", QMP_TYPE_ANY, true, .doc = "" },
-			{ NULL },
-		},
-	},
-	{ .name = "open", .fn = echo, .flags = QMP_CMD_OPEN_ARGS,
+	QMP_ECHO_EVERY_TYPE,
+	{ .name = "open", .fn = qmp_echo, .flags = QMP_CMD_OPEN_ARGS,
 	  .args = (const struct qmp_arg[]){ { "driver", QMP_TYPE_STR, false, .doc = "" },
 					    { NULL } } },
 };

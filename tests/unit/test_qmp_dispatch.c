@@ -14,14 +14,9 @@
 
 #include "qmp/commands/commands.h"
 #include "qmp/dispatch.h"
+#include "qmp_every_type.h"
 
 /* ---- a fake module --------------------------------------------------------------- */
-
-static int echo(struct qmp_call *c, json_t *args)
-{
-	c->ret = json_deep_copy(args);
-	return 0;
-}
 
 static int fail_device(struct qmp_call *c, json_t *args)
 {
@@ -43,27 +38,8 @@ static int count_calls(struct qmp_call *c, json_t *args)
 	return 0;
 }
 
-static const char *const colours[] = { "red", "green", NULL };
-
 static const struct qmp_command fake_cmds[] = {
-	{
-		.name = "echo",
-		.fn = echo,
-		.args = (const struct qmp_arg[]){
-			{ "s", QMP_TYPE_STR, false, .doc = "" },
-			{ "b", QMP_TYPE_BOOL, true, .doc = "" },
-			{ "i", QMP_TYPE_INT, true, .doc = "" },
-			{ "u32", QMP_TYPE_UINT32, true, .doc = "" },
-			{ "u64", QMP_TYPE_UINT64, true, .doc = "" },
-			{ "n", QMP_TYPE_NUMBER, true, .doc = "" },
-			{ "e", QMP_TYPE_ENUM, true, .values = colours },
-			{ "o", QMP_TYPE_OBJECT, true, .doc = "" },
-			{ "a", QMP_TYPE_ARRAY, true, QMP_TYPE_INT, .doc = "" },
-			{ "ae", QMP_TYPE_ARRAY, true, QMP_TYPE_ENUM, colours, .doc = "" },
-			{ "any", QMP_TYPE_ANY, true, .doc = "" },
-			{ NULL },
-		},
-	},
+	QMP_ECHO_EVERY_TYPE,
 	{ .name = "device-thing", .fn = fail_device,
 	  .args = (const struct qmp_arg[]){ { "id", QMP_TYPE_STR, false, .doc = "" }, { NULL } } },
 	{ .name = "broken", .fn = fail_silently },
@@ -375,7 +351,7 @@ static void test_query_commands_and_version(void **state)
 static void test_registration(void **state)
 {
 	struct fixture *f = *state;
-	static const struct qmp_command dup_cmd[] = { { .name = "echo", .fn = echo } };
+	static const struct qmp_command dup_cmd[] = { { .name = "echo", .fn = qmp_echo } };
 	static const struct qmp_command new_cmds[] = { { .name = "__org.xkvm_new", .fn = count_calls },
 						       { .name = "__org.xkvm_new", .fn = count_calls } };
 	static const struct qmp_module twice = { "twice", NULL, new_cmds, 2, NULL, 0 };
