@@ -83,6 +83,10 @@ PY
 		xml_cases+="<testcase classname=\"fuzz\" name=\"$t\"><failure message=\"build failed\"/></testcase>"
 		continue
 	fi
+	if [[ $t == fuzz_xen ]]; then
+		# The blob-mode seed: the state the boot seed builds, as the target saves it.
+		FUZZ_XEN_SEED_BLOB="$corpus/seed-xen-blob" "$bin" -runs=1 "$corpus/seed-xen-boot" >>"$log" 2>&1
+	fi
 	echo "== $t for ${secs}s"
 	if (cd "$out/$t" && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		"../bin/$t" -max_total_time="$secs" -print_final_stats=1 corpus) >>"$log" 2>&1; then
