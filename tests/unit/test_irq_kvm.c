@@ -217,13 +217,6 @@ static int setup(void **state)
 	struct irq_router_config cfg = { .nr_vcpus = 512, .event_fn = capture_event };
 	int ret;
 
-	if (access("/dev/kvm", R_OK | W_OK) != 0) {
-		fprintf(stderr, "SKIP: /dev/kvm is not usable here (%s): the KVM routing tests "
-				"cannot run\n", strerror(errno));
-		free(x);
-		*state = NULL;
-		return 0;
-	}
 	ret = kvm_open(&x->k);
 	assert_int_equal(ret, 0);
 	cfg.vm_fd = x->k.vm;
@@ -245,8 +238,6 @@ static int teardown(void **state)
 {
 	struct fx *x = *state;
 
-	if (!x)
-		return 0;
 	irq_vectors_destroy(&x->d);
 	irq_router_destroy(&x->r);
 	for (unsigned i = 0; i <= NVEC; i++)
@@ -257,19 +248,12 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define NEED_KVM(x)                   \
-	do {                          \
-		if (!(x))             \
-			skip();       \
-	} while (0)
-
 static void test_irqfd_mask_pba_retarget(void **state)
 {
 	struct fx *x = *state;
 	struct irq_router_stats st;
 	unsigned gsis;
 
-	NEED_KVM(x);
 	program(&x->d, 0, 1, 0x41, false, false);
 	assert_int_equal(irq_vectors_set_trigger(&x->d, 0, x->efd[0]), 0);
 	irq_router_get_stats(&x->r, &st, &gsis);
@@ -337,7 +321,6 @@ static void test_emulated_and_interchangeable(void **state)
 		uint8_t data[4];
 	} s;
 
-	NEED_KVM(x);
 	/* Vector 1 has no trigger: the VMM raises it with KVM_SIGNAL_MSI. */
 	program(&x->d, 1, 0, 0x51, false, false);
 	assert_int_equal(irq_vectors_notify(&x->d, 1), 1);
@@ -384,7 +367,6 @@ static void test_logical_and_index(void **state)
 	struct fx *x = *state;
 	json_t *dump;
 
-	NEED_KVM(x);
 	for (unsigned c = 0; c < NCPU; c++) {
 		set_ldr(&x->k, c, (uint8_t)(1u << c));
 		plug_from_kvm(&x->r, &x->k, c);
@@ -455,7 +437,6 @@ static void test_irqchip_pins_kept(void **state)
 	struct fx *x = *state;
 	struct irq_router_stats st;
 
-	NEED_KVM(x);
 	check_ioapic_pins(x); /* KVM_CREATE_IRQCHIP's table */
 	/* Push tables of ours (with MSI routes in them): the pins still work. */
 	program(&x->d, 0, 1, 0x41, false, false);
@@ -478,7 +459,6 @@ static void test_batching(void **state)
 	struct fx *x = *state;
 	struct irq_router_stats a, b;
 
-	NEED_KVM(x);
 	for (unsigned v = 0; v < NVEC; v++) {
 		program(&x->d, v, v, 0x70 + v, false, false);
 		assert_int_equal(irq_vectors_set_trigger(&x->d, v, x->efd[v]), 0);
@@ -525,7 +505,6 @@ static void test_refused_irqfd_rolls_back(void **state)
 			 .count = 2,
 			 .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER } };
 
-	NEED_KVM(x);
 	program(&x->d, 0, 0, 0x90, false, false);
 	program(&x->d, 1, 1, 0x91, false, false);
 	assert_int_equal(irq_vectors_set_trigger(&x->d, 0, x->efd[0]), 0);
@@ -562,7 +541,6 @@ static void test_churn_no_leaks(void **state)
 	unsigned dest[NVEC];
 	struct irq_router_stats st;
 
-	NEED_KVM(x);
 	fds_before = open_fds();
 	for (unsigned v = 0; v < NVEC; v++) {
 		masked[v] = true;
@@ -650,8 +628,6 @@ static void test_x2apic_ext_dest_id(void **state)
 	int have;
 
 	(void)state;
-	if (access("/dev/kvm", R_OK | W_OK) != 0)
-		skip();
 	assert_int_equal(kvm_open(&k), 0);
 	have = ioctl(k.vm, KVM_CHECK_EXTENSION, KVM_CAP_X2APIC_API);
 	if (!(have & KVM_X2APIC_API_USE_32BIT_IDS) ||
@@ -702,7 +678,6 @@ static void test_qmp_query_refreshes_lapic(void **state)
 	struct vcpu *v[NCPU];
 	json_t *dump;
 
-	NEED_KVM(x);
 	vm = calloc(1, sizeof(*vm));
 	pthread_mutex_init(&vm->vcpu_lock, NULL);
 	pthread_cond_init(&vm->vcpu_cond, NULL);
@@ -763,6 +738,11 @@ static void test_qmp_query_refreshes_lapic(void **state)
 
 int main(void)
 {
+	if (access("/dev/kvm", R_OK | W_OK) != 0) {
+		fprintf(stderr, "SKIP: /dev/kvm is not usable here (%s): the KVM routing tests "
+				"cannot run\n", strerror(errno));
+		return 77; /* meson's "skipped": counted and shown, never a pass */
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_irqfd_mask_pba_retarget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emulated_and_interchangeable, setup, teardown),
