@@ -19,6 +19,11 @@ declare -A sources=(
 	[fuzz_xen]="tests/fuzz/fuzz_xen.c $(echo src/xen/{evtchn,evtchn_2l,evtchn_ops,shinfo,timer,cpuid,hcall_page,hypercall,guest_access,vcpu_ops,hvm_ops,domain_ops,domain,state,console,pvclock}.c) src/arch/x86/mmu.c src/vm/memory.c src/util/log.c src/trace/trace.c build-fuzz/trace-events.c"
 )
 
+# What meson generates and the targets include: the trace-event tables (blk_req.c, the
+# Xen code) and xkvm-config.h (the QMP control commands).
+python3 scripts/tracetool.py src/trace/trace-events "$out/trace-events.h" "$out/trace-events.c"
+sed -n "s/^  version : '\(.*\)',$/#define XKVM_VERSION \"\1\"/p" meson.build >"$out/xkvm-config.h"
+
 xml_cases=""
 failures=0
 for t in "${!sources[@]}"; do
@@ -27,10 +32,6 @@ for t in "${!sources[@]}"; do
 	corpus=$out/$t/corpus
 	mkdir -p "$out/bin"
 	mkdir -p "$corpus"
-	# What meson generates and the targets include: the trace-event tables (blk_req.c,
-	# the Xen code) and xkvm-config.h (the QMP control commands).
-	python3 scripts/tracetool.py src/trace/trace-events "$out/trace-events.h" "$out/trace-events.c"
-	sed -n "s/^  version : '\(.*\)',$/#define XKVM_VERSION \"\1\"/p" meson.build >"$out/xkvm-config.h"
 	if [[ $t == fuzz_virtq ]]; then
 		# Seed: an 8-entry queue (rings at 0x1000/0x2000/0x3000) with one IN request.
 		python3 - "$corpus/seed-one-read" <<'PY'
@@ -84,8 +85,10 @@ PY
 		continue
 	fi
 	if [[ $t == fuzz_xen ]]; then
-		# The blob-mode seed: the state the boot seed builds, as the target saves it.
-		FUZZ_XEN_SEED_BLOB="$corpus/seed-xen-blob" "$bin" -runs=1 "$corpus/seed-xen-boot" >>"$log" 2>&1
+		# The blob-mode seed: the mode byte, then the state the boot seed builds, as the
+		# target saves it.
+		FUZZ_XEN_SEED_BLOB="$out/xen-state.bin" "$bin" -runs=1 "$corpus/seed-xen-boot" >>"$log" 2>&1
+		{ printf '\x04'; cat "$out/xen-state.bin"; } >"$corpus/seed-xen-blob"
 	fi
 	echo "== $t for ${secs}s"
 	if (cd "$out/$t" && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

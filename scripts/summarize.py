@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Add up meson test logs and pytest JUnit files; print one line per stage, the skips, and last the total as CI reads it:
+"""Add up meson test logs and pytest JUnit files; print one line per stage, the skips,
+and last the total as CI reads it:
     N passed, N failed
 """
 import json

@@ -387,7 +387,7 @@ void xen_domain_console_disconnect(struct xen_domain *x)
 	pthread_mutex_unlock(&x->pvcons.lock);
 }
 
-int xen_domain_console_resume(struct xen_domain *x)
+uint32_t xen_domain_console_live(struct xen_domain *x)
 {
 	uint64_t pfn, port;
 
@@ -398,8 +398,19 @@ int xen_domain_console_resume(struct xen_domain *x)
 	port = x->params[HVM_PARAM_CONSOLE_EVTCHN];
 	pthread_mutex_unlock(&x->lock);
 	if (pfn == x->cfg.console_gfn && port && port < EVTCHN_MAX_PORTS &&
-	    evtchn_is_backend_port(&x->evtchn, (uint32_t)port)) {
-		atomic_store(&x->pvcons.port, (uint32_t)port);
+	    evtchn_is_backend_port(&x->evtchn, (uint32_t)port))
+		return (uint32_t)port;
+	return 0;
+}
+
+int xen_domain_console_resume(struct xen_domain *x)
+{
+	uint32_t port;
+
+	if (x->cfg.console_gfn == XEN_INVALID_GFN)
+		return 0;
+	if ((port = xen_domain_console_live(x))) {
+		atomic_store(&x->pvcons.port, port);
 		return 0;
 	}
 	return xen_domain_console_connect(x);

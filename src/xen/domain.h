@@ -184,8 +184,12 @@ int xen_domain_evtchn_reset(struct xen_domain *x, uint16_t dom);
  * xen_domain_init, after a soft reset and after EVTCHNOP_reset.  0 or -ENOSPC. */
 int xen_domain_console_connect(struct xen_domain *x);
 void xen_domain_console_disconnect(struct xen_domain *x);
+/* The port of the PV console channel the parameters describe, when it is still bound
+ * to xkvm's back end; 0 when there is none (never connected, or the guest closed it). */
+uint32_t xen_domain_console_live(struct xen_domain *x);
 /* Adopt the console a state load restored (its port and parameters); connect a fresh one
- * when the blob had none. */
+ * when the blob had none, or the guest had closed it (as a Xen toolstack sets up the
+ * console of a domain it restores). */
 int xen_domain_console_resume(struct xen_domain *x);
 /* Main thread: move guest output to `sink` (bytes taken; fewer: no room now) and
  * `input` (up to `len` bytes, NULL for none) into the ring; notify the guest when either

@@ -43,6 +43,9 @@
 static struct guest_mem gm;
 static uint64_t now_ns;
 static uint64_t armed[VCPUS]; /* the host timers: deadline, 0 = disarmed */
+/* $FUZZ_XEN_SEED_BLOB: where to save the state a run builds (scripts/fuzz.sh makes the
+ * blob-mode seed this way). */
+static const char *seed_blob;
 
 static uint64_t h_now(void *o)
 {
@@ -161,15 +164,6 @@ static int load(struct xen_domain *x, const uint8_t *blob, size_t len, char *err
 	return ret;
 }
 
-/* The guest's PV console channel is live (xen_domain_console_resume keeps it). */
-static bool console_live(struct xen_domain *x)
-{
-	uint64_t pfn = x->params[HVM_PARAM_CONSOLE_PFN], port = x->params[HVM_PARAM_CONSOLE_EVTCHN];
-
-	return pfn == x->cfg.console_gfn && port && port < EVTCHN_MAX_PORTS &&
-	       evtchn_is_backend_port(&x->evtchn, (uint32_t)port);
-}
-
 static void dump(const char *name, const uint8_t *blob, size_t len)
 {
 	FILE *f = fopen(name, "wb");
@@ -193,15 +187,8 @@ static void check_round_trip(struct xen_domain *x, bool again)
 	char err[160];
 
 	CHECK(xen_state_save(x, &a, &alen) == 0);
-	if (getenv("FUZZ_XEN_SEED_BLOB")) {
-		/* scripts/fuzz.sh makes the blob-mode seed from a sequence's state this way. */
-		FILE *f = fopen(getenv("FUZZ_XEN_SEED_BLOB"), "wb");
-		if (f) {
-			fputc(4, f);
-			fwrite(a, 1, alen, f);
-			fclose(f);
-		}
-	}
+	if (seed_blob)
+		dump(seed_blob, a, alen);
 	config(&cfg);
 	CHECK(xen_domain_init(&y, &cfg, &gm, &host_ops, NULL) == 0);
 	if (load(&y, a, alen, err, sizeof(err)) != 0) {
@@ -210,7 +197,7 @@ static void check_round_trip(struct xen_domain *x, bool again)
 	}
 	CHECK(xen_state_save(&y, &b, &blen) == 0);
 	if (alen != blen || memcmp(a, b, alen) != 0) {
-		if (again && !console_live(x) && console_live(&y)) {
+		if (again && !xen_domain_console_live(x) && xen_domain_console_live(&y)) {
 			check_round_trip(&y, false);
 		} else {
 			/* Kept for the report: the blob saved, and the one the loaded domain saves. */
@@ -336,6 +323,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	log_set_level(LOG_ERROR); /* the guest's misdeeds are warnings: not the point here */
+	seed_blob = getenv("FUZZ_XEN_SEED_BLOB");
 	if (gm_init(&gm, RAM, 0xc0000000ull))
 		abort();
 	return 0;
