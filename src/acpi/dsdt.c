@@ -137,6 +137,15 @@ static void cpu_notify_method(struct aml *a, unsigned max_cpus)
 	aml_close(a);
 }
 
+/* The per-CPU methods' opening: Acquire (CPLK, 0xFFFF)  CSEL = Arg0 */
+static void select_cpu_arg0(struct aml *a)
+{
+	aml_acquire(a, CPLK, 0xffff);
+	aml_store(a);
+	aml_arg(a, 0);
+	aml_name(a, CSEL);
+}
+
 /*
  * Method (CSTA, 1, Serialized) {
  *     Acquire (CPLK, 0xFFFF)  CSEL = Arg0  Local0 = 0x00
@@ -146,10 +155,7 @@ static void cpu_notify_method(struct aml *a, unsigned max_cpus)
 static void cpu_status_method(struct aml *a)
 {
 	aml_method(a, "CSTA", 1, AML_SERIALIZED);
-	aml_acquire(a, CPLK, 0xffff);
-	aml_store(a);
-	aml_arg(a, 0);
-	aml_name(a, CSEL);
+	select_cpu_arg0(a);
 	aml_store(a);
 	aml_int(a, 0);
 	aml_local(a, 0);
@@ -171,10 +177,7 @@ static void cpu_status_method(struct aml *a)
 static void cpu_eject_method(struct aml *a)
 {
 	aml_method(a, "CEJ0", 1, AML_SERIALIZED);
-	aml_acquire(a, CPLK, 0xffff);
-	aml_store(a);
-	aml_arg(a, 0);
-	aml_name(a, CSEL);
+	select_cpu_arg0(a);
 	aml_store(a);
 	aml_int(a, 1);
 	aml_name(a, FLD_CEJ0);
@@ -187,10 +190,7 @@ static void cpu_eject_method(struct aml *a)
 static void cpu_ost_method(struct aml *a)
 {
 	aml_method(a, "COST", 4, AML_SERIALIZED);
-	aml_acquire(a, CPLK, 0xffff);
-	aml_store(a);
-	aml_arg(a, 0);
-	aml_name(a, CSEL);
+	select_cpu_arg0(a);
 	aml_store(a);
 	aml_int(a, CCMD_OST_EVENT);
 	aml_name(a, CCMD);
